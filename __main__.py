@@ -1,0 +1,4 @@
+"""``python -m conch``: same as the ``conch`` command."""
+from conch.app.cli import main
+
+raise SystemExit(main())

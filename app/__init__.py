@@ -1,0 +1,1 @@
+"""The Conch application: CLI, main window, tabs and kernel sessions."""

@@ -1,0 +1,1 @@
+"""Kernel messaging: transports, the Qt-free client, local kernel launching."""

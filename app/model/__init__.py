@@ -1,0 +1,1 @@
+"""Qt-free transcript model: cells, outputs, ANSI-styled text, message routing."""

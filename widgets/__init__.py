@@ -1,0 +1,1 @@
+"""Conch views: console widget, transcript view, input editor."""
