@@ -1,0 +1,116 @@
+"""The ``conch`` command: parse arguments, check the kernel and display, open the window."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from conch import __version__
+
+EXIT_USAGE = 2
+EXIT_NO_DISPLAY = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conch",
+        description="Conch: a fast desktop rich console for Jupyter kernels.",
+    )
+    parser.add_argument("--version", action="version", version=f"conch {__version__}")
+    parser.add_argument(
+        "--kernel",
+        metavar="NAME",
+        default="python3",
+        help="kernelspec to launch in the first tab (default: python3); "
+        "`jupyter kernelspec list` shows the installed ones",
+    )
+    parser.add_argument(
+        "--startup-times",
+        action="store_true",
+        help="print startup milestones (window shown, prompt ready) as wall-clock times to stderr",
+    )
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="quit as soon as the first kernel's prompt is ready (for measuring startup)",
+    )
+    return parser
+
+
+def kernel_problem(name: str) -> str | None:
+    """None if kernelspec ``name`` exists, else a message naming it and the installed ones.
+
+    The common case is answered from the kernelspec folders without importing jupyter_client.
+    """
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        if os.path.isfile(os.path.join(folder, name, "kernel.json")):
+            return None
+    if name == "python3" and importlib.util.find_spec("ipykernel") is not None:
+        return None
+    from conch.app.kernel.launcher import KernelSpecNotFound, installed_kernels
+
+    kernels = installed_kernels()
+    if name in kernels:
+        return None
+    return str(KernelSpecNotFound(name, kernels))
+
+
+def display_problem() -> str | None:
+    """A hint when Qt would abort for lack of a display (Linux without X11/Wayland)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "conch: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+        "Run it inside a desktop session, under a virtual X server (xvfb-run conch), "
+        "or headless with QT_QPA_PLATFORM=offscreen."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    problem = kernel_problem(args.kernel)
+    if problem is not None:
+        print(f"conch: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = display_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_DISPLAY
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from conch.app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Conch")
+    app.setApplicationVersion(__version__)
+    window = MainWindow(args.kernel)
+    tab = window.new_tab()
+    window.show()
+
+    def milestone(name: str) -> None:
+        if args.startup_times:
+            print(f"conch-startup {name} {time.time():.6f}", file=sys.stderr, flush=True)
+
+    QTimer.singleShot(0, lambda: milestone("window-shown"))
+
+    def on_tab_state() -> None:
+        console = tab.console
+        ready = console is not None and console.kernel.status in ("idle", "busy")
+        if (ready or tab.error is not None) and not getattr(on_tab_state, "done", False):
+            on_tab_state.done = True  # type: ignore[attr-defined]
+            milestone("prompt-ready" if ready else "kernel-failed")
+            if args.quit_when_ready:
+                window.close()
+                QTimer.singleShot(1500, app.quit)
+
+    tab.state_changed.connect(on_tab_state)
+    return int(app.exec())

@@ -1,0 +1,217 @@
+"""A kernel as a console sees it: connection, client, transcript and lifecycle."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jupyter_client.session import Session
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from conch.app.kernel.client import KernelClient
+from conch.app.kernel.launcher import LocalKernelProcess
+from conch.app.kernel.transport import Message
+from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.model.router import OutputRouter
+from conch.app.model.transcript import CellState, Transcript
+from conch.app.process_reaper import ProcessReaper, track
+
+log = logging.getLogger(__name__)
+
+_PROCESS_WATCH_MS = 250
+
+
+def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "KernelSession":
+    """Launch a local kernel from a kernelspec and connect to it.
+
+    Returns at once (the process is spawned, not waited for); the session reports
+    "starting" until the kernel answers ``kernel_info``. Needs a QApplication.
+    Raises ``KernelSpecNotFound`` or ``KernelLaunchError`` with a message naming the problem.
+    """
+    process = LocalKernelProcess(kernel_name, cwd=cwd)
+    connection_info = process.start()
+    track(process)
+    return KernelSession(connection_info, process=process)
+
+
+class KernelSession(QObject):
+    """One client connection to a kernel, and the transcript of what it showed.
+
+    A console tab displays a session; the session outlives any one view.
+    """
+
+    status_changed = Signal(str)
+    """The kernel state changed: "starting", "idle", "busy" or "dead"."""
+    execution_finished = Signal(str)
+    """An execution's reply and idle both arrived (or the kernel died); the transcript has it all.
+    Carries the execute request's msg_id."""
+    ready = Signal(dict)
+    """The kernel answered ``kernel_info``; carries the reply content."""
+    died = Signal(str)
+    """The kernel process ended or stopped answering; carries a message for the user."""
+
+    def __init__(
+        self,
+        connection_info: dict[str, Any],
+        *,
+        process: LocalKernelProcess | None = None,
+        renderable: tuple[str, ...] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.process = process
+        self.connection_info = connection_info
+        self.transcript = Transcript()
+        self.router = OutputRouter(self.transcript, *(() if renderable is None else (renderable,)))
+        self._pending: set[str] = set()
+        self._dead_reason: str | None = None
+        self._reapers: list[ProcessReaper] = []
+        self.client = self._connect(connection_info)
+        self._watch = QTimer(self)
+        self._watch.setInterval(_PROCESS_WATCH_MS)
+        self._watch.timeout.connect(self._check_process)
+        if process is not None:
+            self._watch.start()
+
+    # -- public --------------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return "dead" if self._dead_reason is not None else self.client.status
+
+    @property
+    def kernel_name(self) -> str:
+        return self.process.kernel_name if self.process is not None else "existing"
+
+    @property
+    def language_info(self) -> dict[str, Any]:
+        info = self.client.kernel_info or {}
+        language_info = info.get("language_info", {})
+        return dict(language_info) if isinstance(language_info, dict) else {}
+
+    def set_renderable(self, renderable: tuple[str, ...]) -> None:
+        """Which MIME types the views can draw (used to pick each output's type)."""
+        self.router.renderable = renderable
+
+    def execute(self, code: str) -> str:
+        """Run ``code`` as typed into a console; returns the request's msg_id."""
+        if self._dead_reason is not None:
+            self.transcript.add_notice(f"Not run: {self._dead_reason}", "error")
+            return ""
+        msg_id = self.client.execute(code)
+        self._pending.add(msg_id)
+        self.transcript.add_cell(code, msg_id)
+        return msg_id
+
+    def is_busy(self) -> bool:
+        """True while an execution this session asked for has not finished."""
+        return bool(self._pending)
+
+    def interrupt(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.interrupt()
+        else:
+            self.client.interrupt()
+
+    def restart(self) -> None:
+        """Replace the kernel process with a fresh one; the transcript stays, with a divider."""
+        if self.process is None:
+            self.client.shutdown(restart=True)
+            self.transcript.add_notice("Restart requested", "info")
+            return
+        old = self.process
+        self._teardown_connection()
+        old_reaper_done = self._launch_after(old)
+        self._reapers.append(ProcessReaper(old, old_reaper_done, grace=0.0, parent=self))
+
+    def shutdown(self) -> None:
+        """Ask the kernel to exit and return at once; it is killed if still there after 1 s."""
+        self._watch.stop()
+        if self.process is None:
+            self.client.close()
+            return
+        self.client.shutdown()
+        process = self.process
+        self._reapers.append(ProcessReaper(process, self.client.close, grace=1.0, parent=self))
+
+    # -- internals -----------------------------------------------------------------------------
+    def _connect(self, connection_info: dict[str, Any]) -> KernelClient:
+        session = Session(
+            key=str(connection_info.get("key", "")).encode(),
+            signature_scheme=str(connection_info.get("signature_scheme", "hmac-sha256")),
+        )
+        client = KernelClient(ZmqTransport(connection_info, session), session)
+        client.status_changed.connect(self._on_status)
+        client.iopub_message.connect(self.router.handle_iopub)
+        client.execution_finished.connect(self._on_finished)
+        client.kernel_ready.connect(self.ready.emit)
+        client.problem.connect(lambda text: log.warning("kernel %s: %s", self.kernel_name, text))
+        client.heartbeat.connect(self._on_heartbeat)
+        client.start()
+        return client
+
+    def _teardown_connection(self) -> None:
+        self._abort_pending("kernel restarted")
+        self.client.close()
+
+    def _launch_after(self, old: LocalKernelProcess) -> Any:
+        def launch() -> None:
+            process = LocalKernelProcess(old.kernel_name, cwd=old.cwd)
+            try:
+                info = process.start()
+            except Exception as error:  # noqa: BLE001 - shown to the user, transcript kept
+                self._mark_dead(f"Restart failed: {error}")
+                return
+            track(process)
+            self.process = process
+            self.connection_info = info
+            self._dead_reason = None
+            self.transcript.add_notice("Kernel restarted", "info")
+            self.client = self._connect(info)
+            self._watch.start()
+
+        return launch
+
+    def _on_status(self, status: str) -> None:
+        if self._dead_reason is None:
+            self.status_changed.emit(status)
+
+    def _on_finished(self, msg_id: str, reply: Message) -> None:
+        self.router.finish(msg_id, reply)
+        self._pending.discard(msg_id)
+        self.execution_finished.emit(msg_id)
+
+    def _on_heartbeat(self, ok: bool) -> None:
+        if ok or self._dead_reason is not None:
+            return
+        if self.process is None:
+            self._mark_dead("The kernel stopped answering its heartbeat.")
+        else:
+            self.transcript.add_notice("The kernel is not answering its heartbeat…", "warning")
+
+    def _check_process(self) -> None:
+        if self.process is None or self.process.is_alive():
+            return
+        self._watch.stop()
+        code = self.process.exit_code
+        self._mark_dead(
+            f"The kernel died (exit code {code}). Use Kernel ▸ Restart to start a new one."
+        )
+
+    def _mark_dead(self, reason: str) -> None:
+        if self._dead_reason is not None:
+            return
+        self._dead_reason = reason
+        self.client.mark_dead(reason)
+        self.transcript.add_notice(reason, "error")
+        self._abort_pending("kernel died")
+        self.status_changed.emit("dead")
+        self.died.emit(reason)
+
+    def _abort_pending(self, why: str) -> None:
+        for msg_id in sorted(self._pending):
+            cell = self.transcript.cell_for(msg_id)
+            if cell is not None and not cell.finished:
+                cell.state = CellState.ABORTED
+                self.transcript.changed(cell)
+            self._pending.discard(msg_id)
+            log.info("execution %s ended: %s", msg_id, why)
+            self.execution_finished.emit(msg_id)

@@ -1,0 +1,98 @@
+"""The main window: one tab per kernel session, menus and a status bar."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
+
+from conch.widgets.kernel_tab import KernelTab
+
+
+class MainWindow(QMainWindow):
+    """Holds the console tabs. Kernels start after the window is shown, never blocking it."""
+
+    def __init__(self, kernel_name: str = "python3") -> None:
+        super().__init__()
+        self.kernel_name = kernel_name
+        self.setWindowTitle("Conch")
+        self.resize(960, 720)
+        self.tabs = QTabWidget(self)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(lambda _: self._show_status())
+        self.setCentralWidget(self.tabs)
+        self.kernel_state = QLabel(self)
+        self.statusBar().addPermanentWidget(self.kernel_state)
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        _add(file_menu, "&New Tab", QKeySequence(QKeySequence.StandardKey.AddTab), self.new_tab)
+        _add(file_menu, "&Close Tab", QKeySequence(QKeySequence.StandardKey.Close), self.close_current_tab)
+        file_menu.addSeparator()
+        _add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.close)
+        kernel_menu = self.menuBar().addMenu("&Kernel")
+        _add(kernel_menu, "&Interrupt", QKeySequence("Ctrl+I"), self.interrupt_kernel)
+        _add(kernel_menu, "&Restart", QKeySequence("Ctrl+."), self.restart_kernel)
+
+    # -- tabs ----------------------------------------------------------------------------------
+    def new_tab(self, kernel_name: str | None = None) -> KernelTab:
+        """Open a tab and start its kernel on the next event-loop turn."""
+        tab = KernelTab(kernel_name or self.kernel_name, self)
+        index = self.tabs.addTab(tab, tab.title())
+        self.tabs.setCurrentIndex(index)
+        tab.state_changed.connect(lambda: self._on_tab_state(tab))
+        QTimer.singleShot(0, tab.start)
+        return tab
+
+    def current_tab(self) -> KernelTab | None:
+        tab = self.tabs.currentWidget()
+        return tab if isinstance(tab, KernelTab) else None
+
+    def close_current_tab(self) -> None:
+        if self.tabs.count():
+            self.close_tab(self.tabs.currentIndex())
+
+    def close_tab(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        if isinstance(tab, KernelTab):
+            tab.shutdown()
+        tab.deleteLater()
+        self._show_status()
+
+    def interrupt_kernel(self) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            tab.interrupt()
+
+    def restart_kernel(self) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            tab.restart()
+
+    def _on_tab_state(self, tab: KernelTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index >= 0:
+            self.tabs.setTabText(index, tab.title())
+        self._show_status()
+
+    def _show_status(self) -> None:
+        tab = self.current_tab()
+        self.kernel_state.setText(tab.status_text() if tab is not None else "no kernel")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        while self.tabs.count():
+            self.close_tab(0)
+        super().closeEvent(event)
+
+
+def _add(menu: QMenu, text: str, shortcut: QKeySequence, slot: Callable[[], object]) -> QAction:
+    action = QAction(text, menu)
+    action.setShortcut(shortcut)
+    action.triggered.connect(lambda _checked=False: slot())
+    menu.addAction(action)
+    return action

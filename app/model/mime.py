@@ -1,0 +1,32 @@
+"""Choosing which representation of a MIME bundle to show."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+RICHNESS_ORDER: tuple[str, ...] = (
+    "text/html",
+    "text/markdown",
+    "text/latex",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "application/json",
+    "text/plain",
+)
+"""Most to least rich: the first one a view can render wins."""
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def choose_mime(data: Mapping[str, Any], renderable: Iterable[str]) -> str:
+    """The richest type in ``data`` that the view can render, else ``text/plain``.
+
+    Types outside :data:`RICHNESS_ORDER` (widget views, vendor types) are never
+    chosen: their ``text/plain`` fallback is shown quietly instead.
+    """
+    can_render = set(renderable)
+    for mime in RICHNESS_ORDER:
+        if mime in data and mime in can_render:
+            return mime
+    return "text/plain"

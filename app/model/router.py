@@ -1,0 +1,128 @@
+"""Routes a kernel's iopub messages to the transcript (Qt-free)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable
+
+from conch.app.model.mime import RICHNESS_ORDER
+from conch.app.model.outputs import ErrorOutput, RichOutput
+from conch.app.model.transcript import Cell, CellState, Transcript
+
+log = logging.getLogger(__name__)
+
+Message = Mapping[str, Any]
+
+_OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error", "clear_output"}
+
+
+class OutputRouter:
+    """Turns iopub messages into transcript changes.
+
+    Messages are matched to cells by their parent ``msg_id``. Output whose parent
+    is unknown (another client's execution) goes to a cell marked ``foreign``.
+    """
+
+    def __init__(self, transcript: Transcript, renderable: Iterable[str] = RICHNESS_ORDER) -> None:
+        self.transcript = transcript
+        self.renderable = tuple(renderable)
+        self._handlers: dict[str, Callable[[Cell, Mapping[str, Any]], None]] = {
+            "stream": self._stream,
+            "display_data": self._display,
+            "execute_result": self._result,
+            "error": self._error,
+            "clear_output": self._clear,
+            "execute_input": self._execute_input,
+        }
+
+    def handle_iopub(self, msg: Message) -> None:
+        msg_type = msg.get("header", {}).get("msg_type", "")
+        content = msg.get("content", {})
+        if msg_type == "update_display_data":
+            display_id = content.get("transient", {}).get("display_id")
+            if display_id:
+                self.transcript.update_display(
+                    display_id, content.get("data", {}), content.get("metadata", {})
+                )
+            return
+        handler = self._handlers.get(msg_type)
+        if handler is None:
+            return  # status, comm_*, and types a console has nothing to show for
+        parent_id = msg.get("parent_header", {}).get("msg_id")
+        cell = self._cell_for(parent_id, msg_type, content)
+        if cell is not None:
+            handler(cell, content)
+
+    def finish(self, msg_id: str, reply: Message) -> Cell | None:
+        """Record an ``execute_reply`` once the execution is finished (reply + idle)."""
+        cell = self.transcript.cell_for(msg_id)
+        if cell is None:
+            return None
+        content = reply.get("content", {})
+        status = content.get("status", "ok")
+        cell.state = {"ok": CellState.OK, "aborted": CellState.ABORTED}.get(status, CellState.ERROR)
+        count = content.get("execution_count")
+        if isinstance(count, int) and cell.execution_count is None:
+            cell.execution_count = count
+        self.transcript.changed(cell)
+        return cell
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _cell_for(self, parent_id: str | None, msg_type: str, content: Mapping[str, Any]) -> Cell | None:
+        if parent_id:
+            cell = self.transcript.cell_for(parent_id)
+            if cell is not None:
+                return cell
+        if msg_type == "execute_input":
+            return self.transcript.add_cell(content.get("code", ""), parent_id, foreign=True)
+        if msg_type in _OUTPUT_TYPES:
+            # Output with no execution we know of, e.g. from a thread after the cell ended
+            # in another client's session; keep it rather than lose it.
+            return self.transcript.add_cell("", parent_id, foreign=True)
+        return None
+
+    def _execute_input(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        count = content.get("execution_count")
+        if isinstance(count, int):
+            cell.execution_count = count
+        if not cell.finished:
+            cell.state = CellState.RUNNING
+        self.transcript.changed(cell)
+
+    def _stream(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        name = "stderr" if content.get("name") == "stderr" else "stdout"
+        self.transcript.append_stream(cell, name, str(content.get("text", "")))
+
+    def _display(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        display_id = content.get("transient", {}).get("display_id")
+        output = RichOutput(
+            "display",
+            content.get("data", {}),
+            content.get("metadata", {}),
+            renderable=self.renderable,
+            display_id=display_id if isinstance(display_id, str) else None,
+        )
+        self.transcript.append_output(cell, output)
+
+    def _result(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        count = content.get("execution_count")
+        output = RichOutput(
+            "result",
+            content.get("data", {}),
+            content.get("metadata", {}),
+            renderable=self.renderable,
+            execution_count=count if isinstance(count, int) else None,
+        )
+        self.transcript.append_output(cell, output)
+
+    def _error(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        traceback = content.get("traceback") or []
+        output = ErrorOutput(
+            str(content.get("ename", "Error")),
+            str(content.get("evalue", "")),
+            [str(line) for line in traceback],
+        )
+        self.transcript.append_output(cell, output)
+
+    def _clear(self, cell: Cell, content: Mapping[str, Any]) -> None:
+        self.transcript.clear_output(cell, wait=bool(content.get("wait", False)))

@@ -1,0 +1,151 @@
+"""The transcript: the ordered cells (and notices) of one console, with their outputs."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+
+from conch.app.events import Event
+from conch.app.model.outputs import Output, RichOutput, StreamName, StreamOutput
+
+
+class CellState(Enum):
+    """Where an execution is in its life."""
+
+    QUEUED = "queued"  # sent, the kernel has not started it yet
+    RUNNING = "running"
+    OK = "ok"
+    ERROR = "error"
+    ABORTED = "aborted"
+
+
+class Cell:
+    """One execution: its code, prompt number, state and ordered outputs.
+
+    ``foreign`` marks an execution that another client of the same kernel asked for.
+    """
+
+    def __init__(self, code: str, msg_id: str | None, *, foreign: bool = False) -> None:
+        self.code = code
+        self.msg_id = msg_id
+        self.foreign = foreign
+        self.execution_count: int | None = None
+        self.state = CellState.QUEUED
+        self.outputs: list[Output] = []
+        # clear_output(wait=True): clear just before the next output arrives.
+        self.clear_pending = False
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (CellState.OK, CellState.ERROR, CellState.ABORTED)
+
+
+class Notice:
+    """A line the application adds to the transcript: kernel started, died, restarted."""
+
+    def __init__(self, text: str, level: str = "info") -> None:
+        self.text = text
+        self.level = level  # "info" | "warning" | "error"
+
+
+Entry = Cell | Notice
+
+
+class Transcript:
+    """Everything one console shows, oldest first. Knows nothing about Qt.
+
+    Observers learn of changes through :attr:`entry_added`, :attr:`entry_changed`
+    and :attr:`cleared`; a view coalesces them into at most one repaint a frame.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self._by_msg_id: dict[str, Cell] = {}
+        self._by_display_id: dict[str, list[tuple[Cell, RichOutput]]] = {}
+        self.entry_added: Event[[Entry]] = Event()
+        """A cell or notice was appended."""
+        self.entry_changed: Event[[Entry]] = Event()
+        """A cell's state, prompt number or outputs changed (including text appended)."""
+        self.cleared: Event[[]] = Event()
+        """All entries were removed."""
+
+    # -- structure ---------------------------------------------------------------------------
+    def add_cell(self, code: str, msg_id: str | None, *, foreign: bool = False) -> Cell:
+        cell = Cell(code, msg_id, foreign=foreign)
+        if msg_id is not None:
+            self._by_msg_id[msg_id] = cell
+        self.entries.append(cell)
+        self.entry_added.emit(cell)
+        return cell
+
+    def add_notice(self, text: str, level: str = "info") -> Notice:
+        notice = Notice(text, level)
+        self.entries.append(notice)
+        self.entry_added.emit(notice)
+        return notice
+
+    def clear(self) -> None:
+        """Forget every entry (the view's "clear"); executions still running keep routing."""
+        self.entries.clear()
+        self._by_display_id.clear()
+        self._by_msg_id = {k: c for k, c in self._by_msg_id.items() if not c.finished}
+        self.cleared.emit()
+
+    def cell_for(self, msg_id: str) -> Cell | None:
+        return self._by_msg_id.get(msg_id)
+
+    def cells(self) -> Iterator[Cell]:
+        return (e for e in self.entries if isinstance(e, Cell))
+
+    def outputs(self) -> list[Output]:
+        """Every output item, oldest first."""
+        return [out for cell in self.cells() for out in cell.outputs]
+
+    def changed(self, entry: Entry) -> None:
+        """Announce that ``entry`` changed in place."""
+        self.entry_changed.emit(entry)
+
+    # -- outputs -------------------------------------------------------------------------------
+    def append_stream(self, cell: Cell, name: StreamName, text: str) -> None:
+        """Feed stream text, continuing the cell's last output if it is the same stream."""
+        self._apply_pending_clear(cell)
+        last = cell.outputs[-1] if cell.outputs else None
+        if not (isinstance(last, StreamOutput) and last.kind == name):
+            last = StreamOutput(name)
+            cell.outputs.append(last)
+        last.content.feed(text)
+        self.entry_changed.emit(cell)
+
+    def append_output(self, cell: Cell, output: Output) -> None:
+        self._apply_pending_clear(cell)
+        cell.outputs.append(output)
+        if isinstance(output, RichOutput) and output.display_id:
+            self._by_display_id.setdefault(output.display_id, []).append((cell, output))
+        self.entry_changed.emit(cell)
+
+    def update_display(self, display_id: str, data: dict[str, object], metadata: dict[str, object]) -> bool:
+        """Update every output shown with ``display_id``, in any cell. False if none."""
+        targets = self._by_display_id.get(display_id, [])
+        for cell, output in targets:
+            output.update(data, metadata)
+            self.entry_changed.emit(cell)
+        return bool(targets)
+
+    def clear_output(self, cell: Cell, *, wait: bool) -> None:
+        """``clear_output``: now, or (``wait``) just before the cell's next output."""
+        if wait:
+            cell.clear_pending = True
+        else:
+            self._clear_now(cell)
+
+    def _apply_pending_clear(self, cell: Cell) -> None:
+        if cell.clear_pending:
+            self._clear_now(cell)
+
+    def _clear_now(self, cell: Cell) -> None:
+        cell.clear_pending = False
+        for output in cell.outputs:
+            if isinstance(output, RichOutput) and output.display_id:
+                shown = self._by_display_id.get(output.display_id, [])
+                shown[:] = [(c, o) for c, o in shown if o is not output]
+        cell.outputs.clear()
+        self.entry_changed.emit(cell)

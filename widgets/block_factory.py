@@ -1,0 +1,97 @@
+"""Turns transcript entries (cells, notices) into the blocks the view stacks."""
+from __future__ import annotations
+
+from pygments.lexer import Lexer
+
+from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
+from conch.app.model.style import Style
+from conch.app.model.transcript import Cell, CellState, Entry, Notice
+from conch.widgets.blocks import Block, ImageBlock, StaticLines, TextBlock
+from conch.widgets.highlight import highlight_lines
+from conch.widgets.theme import Theme
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+RENDERABLE = ("image/png", "image/jpeg", "text/plain")
+"""MIME types the transcript view draws; everything else falls back to text/plain."""
+
+_CELL_GAP = 8
+
+
+class BlockFactory:
+    """Builds and caches blocks per output, so that a growing stream keeps its block."""
+
+    def __init__(self, theme: Theme, lexer: Lexer) -> None:
+        self.theme = theme
+        self.lexer = lexer
+        self._input_blocks: dict[int, tuple[Cell, str, TextBlock]] = {}
+        # per cell: output id -> (output, revision, block); rebuilt on every change so that
+        # outputs removed by clear_output release their blocks.
+        self._output_blocks: dict[int, dict[int, tuple[Output, int, Block]]] = {}
+
+    def forget_all(self) -> None:
+        self._input_blocks.clear()
+        self._output_blocks.clear()
+
+    def blocks_for(self, entry: Entry) -> list[Block]:
+        if isinstance(entry, Notice):
+            return [self._notice(entry)]
+        blocks: list[Block] = [self._input(entry)]
+        previous = self._output_blocks.get(id(entry), {})
+        current: dict[int, tuple[Output, int, Block]] = {}
+        for output in entry.outputs:
+            revision = output.revision if isinstance(output, RichOutput) else 0
+            cached = previous.get(id(output))
+            if cached is None or cached[0] is not output or cached[1] != revision:
+                cached = (output, revision, self._make_output_block(entry, output))
+            current[id(output)] = cached
+            blocks.append(cached[2])
+        self._output_blocks[id(entry)] = current
+        return blocks
+
+    def _notice(self, notice: Notice) -> Block:
+        colour = self.theme.notice.get(notice.level, self.theme.foreground)
+        return TextBlock(
+            StaticLines.plain(f"— {notice.text}", Style(italic=True)),
+            foreground=colour,
+            margin_top=_CELL_GAP,
+        )
+
+    def _input(self, cell: Cell) -> TextBlock:
+        cached = self._input_blocks.get(id(cell))
+        if cached is None or cached[0] is not cell or cached[1] != cell.code:
+            lines = highlight_lines(cell.code, self.lexer) if cell.code else [[("", Style())]]
+            block = TextBlock(StaticLines(lines), margin_top=_CELL_GAP)
+            self._input_blocks[id(cell)] = (cell, cell.code, block)
+        else:
+            block = cached[2]
+        block.gutter = _in_prompt(cell)
+        block.gutter_color = self.theme.foreign_marker if cell.foreign else self.theme.in_prompt
+        return block
+
+    def _make_output_block(self, cell: Cell, output: Output) -> Block:
+        if isinstance(output, StreamOutput):
+            background = self.theme.stderr_background if output.kind == "stderr" else None
+            return TextBlock(output.content, background=background, padding=1 if background else 0)
+        if isinstance(output, ErrorOutput):
+            return TextBlock(output.content)
+        gutter = _out_prompt(output) if output.kind == "result" else ""
+        if output.mime_type in IMAGE_TYPES:
+            return ImageBlock(
+                output.binary(output.mime_type),
+                fallback_text=output.text,
+                gutter=gutter,
+                gutter_color=self.theme.out_prompt,
+            )
+        return TextBlock(output.plain, gutter=gutter, gutter_color=self.theme.out_prompt)
+
+
+def _in_prompt(cell: Cell) -> str:
+    if cell.state in (CellState.QUEUED, CellState.RUNNING) and not cell.finished:
+        return "In [*]:"
+    count = "" if cell.execution_count is None else str(cell.execution_count)
+    return f"In [{count}]:"
+
+
+def _out_prompt(output: RichOutput) -> str:
+    count = "" if output.execution_count is None else str(output.execution_count)
+    return f"Out[{count}]:"

@@ -1,0 +1,62 @@
+"""What every transcript block offers the view."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from PySide6.QtGui import QColor, QPainter
+
+from conch.widgets.theme import Metrics, Theme
+
+
+class TextPosition(NamedTuple):
+    """A caret position inside a block: line index and column."""
+
+    line: int
+    column: int
+
+
+class Block:
+    """A vertical piece of the transcript. The view positions it; it lays out and paints itself.
+
+    ``gutter`` is the prompt label ("In [3]:", "Out[3]:") painted left of the content.
+    Heights are cached by the subclasses; ``layout`` is cheap when nothing changed.
+    """
+
+    gutter: str = ""
+    gutter_color: QColor | None = None
+    margin_top: int = 0
+
+    def sync(self) -> bool:
+        """Pull changes from the model; True if the height may have changed."""
+        return False
+
+    def layout(self, metrics: Metrics, width: int) -> int:
+        """Height in pixels for a content width (gutter excluded)."""
+        raise NotImplementedError
+
+    def paint(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        top: int,
+        clip: tuple[int, int],
+        selection: tuple[TextPosition, TextPosition] | None,
+    ) -> None:
+        """Paint the part of the block between ``clip`` (block-relative y0, y1) at view y ``top``."""
+        raise NotImplementedError
+
+    # -- text ----------------------------------------------------------------------------------
+    def hit(self, metrics: Metrics, x: float, y: float) -> TextPosition:
+        """The text position nearest to block-relative (x, y)."""
+        return TextPosition(0, 0)
+
+    def start(self) -> TextPosition:
+        return TextPosition(0, 0)
+
+    def end(self) -> TextPosition:
+        return TextPosition(0, 0)
+
+    def text_between(self, start: TextPosition, end: TextPosition) -> str:
+        """Plain text from ``start`` to ``end`` (inclusive of full lines in between)."""
+        return ""

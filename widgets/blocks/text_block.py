@@ -1,0 +1,251 @@
+"""A block of styled text lines, wrapped at the view width, painted row by row."""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Protocol
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter
+
+from conch.app.model.style import DEFAULT_STYLE, Span, Style
+from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.theme import Metrics, Theme
+
+
+class LineSource(Protocol):
+    """Lines of styled spans, as :class:`~conch.app.model.terminal_text.TerminalText` offers."""
+
+    def line_count(self) -> int: ...
+    def line_text(self, i: int) -> str: ...
+    def line_spans(self, i: int) -> Sequence[Span]: ...
+    def line_length(self, i: int) -> int: ...
+
+
+class StaticLines:
+    """A fixed :class:`LineSource` (code, notices)."""
+
+    def __init__(self, lines: list[list[Span]]) -> None:
+        self._lines = lines
+        self._texts = ["".join(text for text, _ in line) for line in lines]
+
+    @classmethod
+    def plain(cls, text: str, style: Style = DEFAULT_STYLE) -> "StaticLines":
+        return cls([[(line, style)] for line in text.split("\n")])
+
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def line_text(self, i: int) -> str:
+        return self._texts[i]
+
+    def line_spans(self, i: int) -> Sequence[Span]:
+        return self._lines[i]
+
+    def line_length(self, i: int) -> int:
+        return len(self._texts[i])
+
+
+class TextBlock(Block):
+    """Styled text lines. Long lines wrap at the column count (monospace arithmetic), so a
+    5 MB line costs only the rows on screen; row offsets are kept incrementally."""
+
+    def __init__(
+        self,
+        source: LineSource,
+        *,
+        background: QColor | None = None,
+        foreground: QColor | None = None,
+        gutter: str = "",
+        gutter_color: QColor | None = None,
+        margin_top: int = 0,
+        padding: int = 0,
+    ) -> None:
+        self.source = source
+        self.background = background
+        self.foreground = foreground
+        self.gutter = gutter
+        self.gutter_color = gutter_color
+        self.margin_top = margin_top
+        self.padding = padding
+        self._cols = 0
+        self._line_h = 0
+        self._measured = 0  # lines whose lengths are folded into _max_len / _row_starts
+        self._max_len = 0
+        self._row_starts: array[int] | None = None  # row index of each line, when any line wraps
+        self._rows = 0
+        self._height = 0
+        self._dirty = True
+
+    # -- model ---------------------------------------------------------------------------------
+    def sync(self) -> bool:
+        take = getattr(self.source, "take_changes", None)
+        changed_from = take() if take is not None else None
+        if changed_from is None:
+            return self._dirty
+        self._measured = min(self._measured, changed_from)
+        self._dirty = True
+        return True
+
+    # -- layout --------------------------------------------------------------------------------
+    def layout(self, metrics: Metrics, width: int) -> int:
+        cols = metrics.columns(width)
+        if not self._dirty and cols == self._cols and metrics.line_height == self._line_h:
+            return self._height
+        n = self.source.line_count()
+        if self._measured > n:
+            self._measured = n
+        first_new = self._measured
+        length = self.source.line_length
+        for i in range(first_new, n):
+            self._max_len = max(self._max_len, length(i))
+        if self._max_len <= cols:
+            self._row_starts = None
+            self._rows = n
+        else:
+            start = first_new if (cols == self._cols and self._row_starts is not None) else 0
+            self._rebuild_rows(cols, start, n)
+        self._measured = n
+        self._cols = cols
+        self._line_h = metrics.line_height
+        self._dirty = False
+        self._height = self._rows * metrics.line_height + 2 * self.padding if n else 0
+        return self._height
+
+    def _rebuild_rows(self, cols: int, start: int, n: int) -> None:
+        rows = self._row_starts if self._row_starts is not None and start > 0 else array("q")
+        del rows[start:]
+        row = (rows[-1] + self._rows_of(start - 1, cols)) if start > 0 else 0
+        length = self.source.line_length
+        for i in range(start, n):
+            rows.append(row)
+            row += max(1, -(-length(i) // cols))
+        self._row_starts = rows
+        self._rows = row
+
+    def _rows_of(self, line: int, cols: int) -> int:
+        return max(1, -(-self.source.line_length(line) // cols))
+
+    def _row_to_line(self, row: int) -> tuple[int, int]:
+        """(line, first column of that row)."""
+        if self._row_starts is None:
+            return row, 0
+        line = bisect_right(self._row_starts, row) - 1
+        return line, (row - self._row_starts[line]) * self._cols
+
+    def _line_to_row(self, pos: TextPosition) -> int:
+        if self._row_starts is None:
+            return pos.line
+        return self._row_starts[pos.line] + (pos.column // self._cols if self._cols else 0)
+
+    # -- painting ------------------------------------------------------------------------------
+    def paint(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        top: int,
+        clip: tuple[int, int],
+        selection: tuple[TextPosition, TextPosition] | None,
+    ) -> None:
+        if self.background is not None:
+            y0 = max(0, clip[0])
+            painter.fillRect(
+                QRectF(metrics.gutter_width - 4, top + y0, painter.device().width(), clip[1] - y0),
+                self.background,
+            )
+        line_h = metrics.line_height
+        first = max(0, (clip[0] - self.padding) // line_h)
+        last = min(self._rows, (clip[1] - self.padding) // line_h + 1)
+        default_fg = self.foreground or theme.foreground
+        x0 = float(metrics.gutter_width)
+        for row in range(first, last):
+            line, col0 = self._row_to_line(row)
+            y = top + self.padding + row * line_h
+            col1 = col0 + self._cols
+            if selection is not None:
+                self._paint_selection(painter, metrics, theme, line, col0, col1, y, selection)
+            col = col0
+            offset = 0
+            for text, style in self.source.line_spans(line):
+                end = offset + len(text)
+                if end > col0 and offset < col1:
+                    piece = text[max(0, col0 - offset): col1 - offset]
+                    self._paint_piece(painter, metrics, theme, piece, style, x0 + (col - col0) * metrics.char_width, y, default_fg)
+                    col += len(piece)
+                offset = end
+                if offset >= col1:
+                    break
+
+    def _paint_piece(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        text: str,
+        style: Style,
+        x: float,
+        y: int,
+        default_fg: QColor,
+    ) -> None:
+        fg = theme.ansi(style.fg, default_fg)
+        bg = theme.ansi(style.bg, QColor()) if style.bg is not None else None
+        if style.inverse:
+            fg, bg = (bg or theme.background), fg
+        width = len(text) * metrics.char_width
+        if bg is not None:
+            painter.fillRect(QRectF(x, y, width, metrics.line_height), bg)
+        if style.dim:
+            fg = QColor(fg)
+            fg.setAlphaF(0.6)
+        painter.setPen(fg)
+        painter.setFont(metrics.variant(style.bold, style.italic, style.underline, style.strike))
+        painter.drawText(QRectF(x, y, width + metrics.char_width, metrics.line_height), 0, text)
+
+    def _paint_selection(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        line: int,
+        col0: int,
+        col1: int,
+        y: int,
+        selection: tuple[TextPosition, TextPosition],
+    ) -> None:
+        start, end = selection
+        if line < start.line or line > end.line:
+            return
+        sel0 = start.column if line == start.line else 0
+        line_len = self.source.line_length(line)
+        sel1 = end.column if line == end.line else max(line_len, col0) + 1
+        a, b = max(sel0, col0), min(sel1, col1)
+        if b <= a:
+            return
+        x = metrics.gutter_width + (a - col0) * metrics.char_width
+        painter.fillRect(QRectF(x, y, (b - a) * metrics.char_width, metrics.line_height), theme.selection)
+
+    # -- text ----------------------------------------------------------------------------------
+    def hit(self, metrics: Metrics, x: float, y: float) -> TextPosition:
+        if self._rows == 0:
+            return TextPosition(0, 0)
+        row = min(self._rows - 1, max(0, int((y - self.padding) // metrics.line_height)))
+        line, col0 = self._row_to_line(row)
+        col = col0 + max(0, round((x - metrics.gutter_width) / metrics.char_width))
+        col = min(col, col0 + self._cols, self.source.line_length(line))
+        return TextPosition(line, col)
+
+    def end(self) -> TextPosition:
+        n = self.source.line_count()
+        return TextPosition(max(0, n - 1), self.source.line_length(n - 1) if n else 0)
+
+    def text_between(self, start: TextPosition, end: TextPosition) -> str:
+        if self.source.line_count() == 0:
+            return ""
+        if start.line == end.line:
+            return self.source.line_text(start.line)[start.column:end.column]
+        parts = [self.source.line_text(start.line)[start.column:]]
+        parts.extend(self.source.line_text(i) for i in range(start.line + 1, end.line))
+        parts.append(self.source.line_text(end.line)[: end.column])
+        return "\n".join(parts)

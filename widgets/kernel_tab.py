@@ -1,0 +1,77 @@
+"""A tab's content: a console once its kernel is launched, or a message saying why not."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
+    from conch.widgets.console import ConsoleWidget
+
+
+class KernelTab(QWidget):
+    """Launches a kernel (when :meth:`start` is called) and shows its console.
+
+    A launch failure (unknown kernelspec, missing executable) is shown in the tab.
+    """
+
+    state_changed = Signal()
+    """The tab's title or kernel state changed."""
+
+    def __init__(self, kernel_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kernel_name = kernel_name
+        self.console: "ConsoleWidget | None" = None
+        self.error: str | None = None
+        self._message = QLabel(f"Starting kernel “{kernel_name}”…", self)
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self._message)
+
+    def start(self) -> None:
+        from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound
+        from conch.app.kernel_session import start_kernel
+        from conch.widgets.console import ConsoleWidget
+
+        try:
+            session = start_kernel(self.kernel_name)
+        except (KernelSpecNotFound, KernelLaunchError) as error:
+            self.error = str(error)
+            self._message.setText(self.error)
+            self._message.setStyleSheet("color: #b3261e; padding: 24px;")
+            self.state_changed.emit()
+            return
+        self.console = ConsoleWidget(session, self)
+        self._stack.addWidget(self.console)
+        self._stack.setCurrentWidget(self.console)
+        self.console.editor.setFocus()
+        session.status_changed.connect(lambda _: self.state_changed.emit())
+        self.state_changed.emit()
+
+    def title(self) -> str:
+        if self.console is None:
+            return self.kernel_name
+        status = self.console.kernel.status
+        return self.kernel_name if status in ("idle", "busy") else f"{self.kernel_name} ({status})"
+
+    def status_text(self) -> str:
+        if self.error is not None:
+            return f"{self.kernel_name}: no kernel"
+        if self.console is None:
+            return f"{self.kernel_name}: starting"
+        return f"{self.kernel_name}: {self.console.kernel.status}"
+
+    def interrupt(self) -> None:
+        if self.console is not None:
+            self.console.kernel.interrupt()
+
+    def restart(self) -> None:
+        if self.console is not None:
+            self.console.kernel.restart()
+
+    def shutdown(self) -> None:
+        if self.console is not None:
+            self.console.kernel.shutdown()
