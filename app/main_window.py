@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from importlib.resources import files
+
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
 
 from conch.widgets.kernel_tab import KernelTab
@@ -17,6 +19,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.kernel_name = kernel_name
         self.setWindowTitle("Conch")
+        self.setWindowIcon(QIcon(str(files("conch.resources") / "conch.svg")))
         self.resize(960, 720)
         self.tabs = QTabWidget(self)
         self.tabs.setTabsClosable(True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
 from conch.app.model.mime import RICHNESS_ORDER
-from conch.app.model.outputs import ErrorOutput, RichOutput
+from conch.app.model.outputs import ErrorOutput, RichOutput, StreamName
 from conch.app.model.transcript import Cell, CellState, Transcript
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class OutputRouter:
         self.transcript.changed(cell)
 
     def _stream(self, cell: Cell, content: Mapping[str, Any]) -> None:
-        name = "stderr" if content.get("name") == "stderr" else "stdout"
+        name: StreamName = "stderr" if content.get("name") == "stderr" else "stdout"
         self.transcript.append_stream(cell, name, str(content.get("text", "")))
 
     def _display(self, cell: Cell, content: Mapping[str, Any]) -> None:

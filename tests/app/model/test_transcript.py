@@ -1,0 +1,164 @@
+"""Transcript and router behaviour, driven by iopub-shaped messages (no Qt, no kernel)."""
+from __future__ import annotations
+
+from typing import Any
+
+from conch.app.model.outputs import ErrorOutput, RichOutput, StreamOutput
+from conch.app.model.plain_text import transcript_text
+from conch.app.model.router import OutputRouter
+from conch.app.model.transcript import CellState, Notice, Transcript
+
+
+def msg(msg_type: str, parent: str, **content: Any) -> dict[str, Any]:
+    return {
+        "header": {"msg_type": msg_type, "msg_id": f"{msg_type}-x"},
+        "parent_header": {"msg_id": parent},
+        "content": content,
+    }
+
+
+def make() -> tuple[Transcript, OutputRouter]:
+    transcript = Transcript()
+    return transcript, OutputRouter(transcript)
+
+
+def test_stream_text_joins_consecutive_messages_of_the_same_stream() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("print(1)", "m1")
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="a"))
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="b\n"))
+    router.handle_iopub(msg("stream", "m1", name="stderr", text="oops\n"))
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="c\n"))
+    assert [(o.kind, o.text) for o in cell.outputs] == [
+        ("stdout", "ab\n"),
+        ("stderr", "oops\n"),
+        ("stdout", "c\n"),
+    ]
+    assert all(isinstance(o, StreamOutput) for o in cell.outputs)
+
+
+def test_execute_input_result_and_finish_set_prompt_numbers_and_state() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("1+1", "m1")
+    assert cell.state is CellState.QUEUED
+    router.handle_iopub(msg("execute_input", "m1", code="1+1", execution_count=7))
+    assert cell.state is CellState.RUNNING and cell.execution_count == 7
+    router.handle_iopub(
+        msg("execute_result", "m1", data={"text/plain": "2"}, metadata={}, execution_count=7)
+    )
+    router.finish("m1", {"content": {"status": "ok", "execution_count": 7}})
+    assert cell.state is CellState.OK
+    (result,) = cell.outputs
+    assert isinstance(result, RichOutput)
+    assert (result.kind, result.mime_type, result.text, result.execution_count) == ("result", "text/plain", "2", 7)
+
+
+def test_error_keeps_name_value_and_ansi_free_traceback_text() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("1/0", "m1")
+    router.handle_iopub(
+        msg(
+            "error",
+            "m1",
+            ename="ZeroDivisionError",
+            evalue="division by zero",
+            traceback=["\x1b[31mZeroDivisionError\x1b[0m", "\x1b[1mdivision by zero\x1b[0m"],
+        )
+    )
+    router.finish("m1", {"content": {"status": "error", "execution_count": 1}})
+    (error,) = cell.outputs
+    assert isinstance(error, ErrorOutput)
+    assert error.ename == "ZeroDivisionError"
+    assert error.text == "ZeroDivisionError\ndivision by zero"
+    assert error.content.line_spans(0)[0][1].fg == 1
+    assert cell.state is CellState.ERROR
+
+
+def test_mime_choice_follows_what_the_view_can_render() -> None:
+    transcript = Transcript()
+    router = OutputRouter(transcript, renderable=("image/png", "text/plain"))
+    cell = transcript.add_cell("plot", "m1")
+    bundle = {"text/plain": "<Figure>", "image/png": "iVBORw0KGgo=", "text/html": "<b>x</b>"}
+    router.handle_iopub(msg("display_data", "m1", data=bundle, metadata={}, transient={}))
+    router.handle_iopub(
+        msg("display_data", "m1", data={"text/plain": "w", "application/vnd.jupyter.widget-view+json": {}}, metadata={})
+    )
+    assert [o.mime_type for o in cell.outputs] == ["image/png", "text/plain"]
+    assert cell.outputs[0].binary("image/png").startswith(b"\x89PNG")  # type: ignore[union-attr]
+
+
+def test_update_display_data_updates_every_output_with_that_id_in_any_cell() -> None:
+    transcript, router = make()
+    first = transcript.add_cell("d = display('a', display_id=True)", "m1")
+    router.handle_iopub(msg("display_data", "m1", data={"text/plain": "a"}, metadata={}, transient={"display_id": "D"}))
+    second = transcript.add_cell("display('a', display_id='D')", "m2")
+    router.handle_iopub(msg("display_data", "m2", data={"text/plain": "a"}, metadata={}, transient={"display_id": "D"}))
+    third = transcript.add_cell("d.update('b')", "m3")
+    router.handle_iopub(msg("update_display_data", "m3", data={"text/plain": "b"}, metadata={}, transient={"display_id": "D"}))
+    assert [o.text for o in first.outputs + second.outputs] == ["b", "b"]
+    assert third.outputs == []
+
+
+def test_clear_output_now_and_wait() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("loop", "m1")
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="1\n"))
+    router.handle_iopub(msg("clear_output", "m1", wait=True))
+    assert [o.text for o in cell.outputs] == ["1\n"]  # kept until the next output
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="2\n"))
+    assert [o.text for o in cell.outputs] == ["2\n"]
+    router.handle_iopub(msg("clear_output", "m1", wait=False))
+    assert cell.outputs == []
+
+
+def test_output_from_another_client_goes_to_a_foreign_cell() -> None:
+    transcript, router = make()
+    router.handle_iopub(msg("execute_input", "other", code="x = 1", execution_count=3))
+    router.handle_iopub(msg("stream", "other", name="stdout", text="hi\n"))
+    (cell,) = list(transcript.cells())
+    assert cell.foreign and cell.code == "x = 1" and cell.outputs[0].text == "hi\n"
+
+
+def test_status_and_comm_messages_add_nothing() -> None:
+    transcript, router = make()
+    router.handle_iopub(msg("status", "m1", execution_state="busy"))
+    router.handle_iopub(msg("comm_open", "m1", comm_id="c", target_name="t", data={}))
+    assert transcript.entries == []
+
+
+def test_observers_hear_about_every_change() -> None:
+    transcript, router = make()
+    seen: list[str] = []
+    transcript.entry_added.connect(lambda e: seen.append("added"))
+    transcript.entry_changed.connect(lambda e: seen.append("changed"))
+    transcript.cleared.connect(lambda: seen.append("cleared"))
+    transcript.add_cell("x", "m1")
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="x"))
+    transcript.add_notice("Kernel restarted")
+    transcript.clear()
+    assert seen == ["added", "changed", "added", "cleared"]
+    assert transcript.entries == []
+
+
+def test_plain_text_is_what_a_user_would_copy() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("for i in range(2):\n    print(i)", "m1")
+    router.handle_iopub(msg("execute_input", "m1", code=cell.code, execution_count=1))
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="0\n1\n"))
+    router.finish("m1", {"content": {"status": "ok", "execution_count": 1}})
+    cell2 = transcript.add_cell("'x'", "m2")
+    router.handle_iopub(msg("execute_result", "m2", data={"text/plain": "'x'"}, metadata={}, execution_count=2))
+    router.finish("m2", {"content": {"status": "ok", "execution_count": 2}})
+    transcript.add_notice("Kernel restarted")
+    assert cell2.state is CellState.OK
+    assert transcript_text(transcript) == (
+        "In [1]: for i in range(2):\n"
+        "   ...:     print(i)\n"
+        "0\n1\n"
+        "\n"
+        "In [2]: 'x'\n"
+        "Out[2]: 'x'\n"
+        "\n"
+        "— Kernel restarted\n"
+    )
+    assert isinstance(transcript.entries[-1], Notice)

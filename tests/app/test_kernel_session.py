@@ -1,0 +1,56 @@
+"""Kernel sessions: death, shutdown and the transcript surviving both (real ipykernel)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from conch import start_kernel
+from conch.app.kernel.launcher import KernelSpecNotFound
+from conch.app.model.transcript import CellState, Notice
+
+
+def pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_shutdown_returns_at_once_and_leaves_no_process(qtbot: QtBot) -> None:
+    session = start_kernel("python3")
+    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    assert session.process is not None and session.process.pid is not None
+    pid = session.process.pid
+    connection_file = session.process.connection_file
+    session.shutdown()
+    qtbot.waitUntil(lambda: not pid_exists(pid), timeout=2500)
+    qtbot.waitUntil(lambda: not os.path.exists(connection_file), timeout=2000)
+
+
+def test_kernel_death_is_shown_and_the_transcript_stays(qtbot: QtBot) -> None:
+    session = start_kernel("python3")
+    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    finished: list[str] = []
+    session.execution_finished.connect(finished.append)
+    session.execute("print('before')")
+    qtbot.waitUntil(lambda: len(finished) == 1, timeout=30000)
+    with qtbot.waitSignal(session.died, timeout=5000) as died:
+        session.execute("import os; os._exit(1)")
+    assert "died" in died.args[0] and "exit code 1" in died.args[0]
+    assert session.status == "dead"
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=2000)  # the fatal execution ended, aborted
+    cells = list(session.transcript.cells())
+    assert cells[0].outputs[0].text == "before\n"
+    assert cells[1].state is CellState.ABORTED
+    notice = session.transcript.entries[-1]
+    assert isinstance(notice, Notice) and notice.level == "error" and "died" in notice.text
+    session.shutdown()
+
+
+def test_unknown_kernelspec_raises_a_clear_error(qtbot: QtBot) -> None:
+    with pytest.raises(KernelSpecNotFound) as info:
+        start_kernel("no-such-kernel")
+    assert "no-such-kernel" in str(info.value) and "python3" in str(info.value)

@@ -1,0 +1,38 @@
+"""A console on a real python3 kernel, shut down (and checked gone) after each test."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from conch import ConsoleWidget, start_kernel
+from conch.app.kernel_session import KernelSession
+
+
+@pytest.fixture
+def kernel(qtbot: QtBot) -> Iterator[KernelSession]:
+    session = start_kernel("python3")
+    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    yield session
+    session.shutdown()
+    process = session.process
+    assert process is not None
+    qtbot.waitUntil(lambda: not process.is_alive(), timeout=5000)
+
+
+@pytest.fixture
+def console(qtbot: QtBot, kernel: KernelSession) -> ConsoleWidget:
+    widget = ConsoleWidget(kernel)
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    return widget
+
+
+def run(qtbot: QtBot, console: ConsoleWidget, code: str, timeout: int = 30000) -> str:
+    """Execute ``code`` and wait for its execution_finished; returns the msg_id."""
+    with qtbot.waitSignal(console.execution_finished, timeout=timeout) as blocker:
+        msg_id = console.execute(code)
+    assert blocker.args == [msg_id]
+    return msg_id
