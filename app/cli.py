@@ -92,7 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Conch")
     app.setApplicationVersion(__version__)
+    # Closing the window starts the kernels' shutdown; quit once they are gone.
+    app.setQuitOnLastWindowClosed(False)
     window = MainWindow(args.kernel)
+    window.all_kernels_closed.connect(app.quit)
     tab = window.new_tab()
     window.show()
 
@@ -102,15 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     QTimer.singleShot(0, lambda: milestone("window-shown"))
 
+    reported: list[str] = []
+
     def on_tab_state() -> None:
         console = tab.console
         ready = console is not None and console.kernel.status in ("idle", "busy")
-        if (ready or tab.error is not None) and not getattr(on_tab_state, "done", False):
-            on_tab_state.done = True  # type: ignore[attr-defined]
-            milestone("prompt-ready" if ready else "kernel-failed")
+        if (ready or tab.error is not None) and not reported:
+            reported.append("prompt-ready" if ready else "kernel-failed")
+            milestone(reported[0])
             if args.quit_when_ready:
                 window.close()
-                QTimer.singleShot(1500, app.quit)
 
     tab.state_changed.connect(on_tab_state)
     return int(app.exec())

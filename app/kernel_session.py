@@ -48,6 +48,8 @@ class KernelSession(QObject):
     """The kernel answered ``kernel_info``; carries the reply content."""
     died = Signal(str)
     """The kernel process ended or stopped answering; carries a message for the user."""
+    closed = Signal()
+    """After :meth:`shutdown`: the connection is closed and a launched process is gone."""
 
     def __init__(
         self,
@@ -63,6 +65,8 @@ class KernelSession(QObject):
         self.transcript = Transcript()
         self.router = OutputRouter(self.transcript, *(() if renderable is None else (renderable,)))
         self._pending: set[str] = set()
+        self.execution_count = 0
+        """The prompt number of the last finished execution (0 after a (re)start)."""
         self._dead_reason: str | None = None
         self._reapers: list[ProcessReaper] = []
         self.client = self._connect(connection_info)
@@ -127,10 +131,14 @@ class KernelSession(QObject):
         self._watch.stop()
         if self.process is None:
             self.client.close()
+            self.closed.emit()
             return
         self.client.shutdown()
-        process = self.process
-        self._reapers.append(ProcessReaper(process, self.client.close, grace=1.0, parent=self))
+        self._reapers.append(ProcessReaper(self.process, self._on_shut_down, grace=1.0, parent=self))
+
+    def _on_shut_down(self) -> None:
+        self.client.close()
+        self.closed.emit()
 
     # -- internals -----------------------------------------------------------------------------
     def _connect(self, connection_info: dict[str, Any]) -> KernelClient:
@@ -164,6 +172,7 @@ class KernelSession(QObject):
             self.process = process
             self.connection_info = info
             self._dead_reason = None
+            self.execution_count = 0
             self.transcript.add_notice("Kernel restarted", "info")
             self.client = self._connect(info)
             self._watch.start()
@@ -175,7 +184,9 @@ class KernelSession(QObject):
             self.status_changed.emit(status)
 
     def _on_finished(self, msg_id: str, reply: Message) -> None:
-        self.router.finish(msg_id, reply)
+        cell = self.router.finish(msg_id, reply)
+        if cell is not None and cell.execution_count is not None:
+            self.execution_count = cell.execution_count
         self._pending.discard(msg_id)
         self.execution_finished.emit(msg_id)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from importlib.resources import files
 
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -15,8 +15,12 @@ from conch.widgets.kernel_tab import KernelTab
 class MainWindow(QMainWindow):
     """Holds the console tabs. Kernels start after the window is shown, never blocking it."""
 
+    all_kernels_closed = Signal()
+    """After the window closed: every tab's kernel has been shut down."""
+
     def __init__(self, kernel_name: str = "python3") -> None:
         super().__init__()
+        self._closing: set[KernelTab] = set()
         self.kernel_name = kernel_name
         self.setWindowTitle("Conch")
         self.setWindowIcon(QIcon(str(files("conch.resources") / "conch.svg")))
@@ -63,9 +67,18 @@ class MainWindow(QMainWindow):
         tab = self.tabs.widget(index)
         self.tabs.removeTab(index)
         if isinstance(tab, KernelTab):
+            self._closing.add(tab)
+            tab.closed.connect(lambda: self._on_tab_closed(tab))
             tab.shutdown()
-        tab.deleteLater()
+        else:
+            tab.deleteLater()
         self._show_status()
+
+    def _on_tab_closed(self, tab: KernelTab) -> None:
+        self._closing.discard(tab)
+        tab.deleteLater()
+        if not self._closing and not self.isVisible():
+            self.all_kernels_closed.emit()
 
     def interrupt_kernel(self) -> None:
         tab = self.current_tab()
@@ -88,9 +101,12 @@ class MainWindow(QMainWindow):
         self.kernel_state.setText(tab.status_text() if tab is not None else "no kernel")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Hide at once; the kernels shut down in parallel, then ``all_kernels_closed``."""
+        super().closeEvent(event)
         while self.tabs.count():
             self.close_tab(0)
-        super().closeEvent(event)
+        if not self._closing:
+            QTimer.singleShot(0, self.all_kernels_closed.emit)
 
 
 def _add(menu: QMenu, text: str, shortcut: QKeySequence, slot: Callable[[], object]) -> QAction:

@@ -1,17 +1,30 @@
 """Turns transcript entries (cells, notices) into the blocks the view stacks."""
 from __future__ import annotations
 
+import json
+
 from pygments.lexer import Lexer
 
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.style import Style
 from conch.app.model.transcript import Cell, CellState, Entry, Notice
+from conch.app.model.terminal_text import TerminalText
 from conch.widgets.blocks import Block, ImageBlock, StaticLines, TextBlock
+from conch.widgets.blocks.rich_text_block import RichTextBlock
+from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.highlight import highlight_lines
 from conch.widgets.theme import Theme
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
-RENDERABLE = ("image/png", "image/jpeg", "text/plain")
+RENDERABLE = (
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "application/json",
+    "text/plain",
+)
 """MIME types the transcript view draws; everything else falls back to text/plain."""
 
 _CELL_GAP = 8
@@ -75,14 +88,27 @@ class BlockFactory:
         if isinstance(output, ErrorOutput):
             return TextBlock(output.content)
         gutter = _out_prompt(output) if output.kind == "result" else ""
-        if output.mime_type in IMAGE_TYPES:
-            return ImageBlock(
-                output.binary(output.mime_type),
-                fallback_text=output.text,
-                gutter=gutter,
-                gutter_color=self.theme.out_prompt,
+        prompt = {"gutter": gutter, "gutter_color": self.theme.out_prompt}
+        mime = output.mime_type
+        if mime in IMAGE_TYPES or mime == "image/svg+xml":
+            size = output.mime_metadata(mime)
+            width, height = _number(size.get("width")), _number(size.get("height"))
+            if mime == "image/svg+xml":
+                return SvgBlock(output.source(mime), width=width, height=height, fallback_text=output.text, **prompt)
+            return ImageBlock(output.binary(mime), width=width, height=height, fallback_text=output.text, **prompt)
+        if mime in ("text/html", "text/markdown"):
+            return RichTextBlock(
+                output.source(mime), markdown=mime == "text/markdown", fallback_text=output.text, **prompt
             )
-        return TextBlock(output.plain, gutter=gutter, gutter_color=self.theme.out_prompt)
+        if mime == "application/json":
+            text = TerminalText()
+            text.feed(json.dumps(output.data[mime], indent=2, ensure_ascii=False))
+            return TextBlock(text, **prompt)
+        return TextBlock(output.plain, **prompt)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
 def _in_prompt(cell: Cell) -> str:

@@ -46,6 +46,10 @@ class ConsoleWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(input_row)
         self.setFocusProxy(self.editor)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), self.view.theme.background)
+        self.setPalette(palette)
         self.editor.setStyleSheet(
             f"QPlainTextEdit {{ background: {self.view.theme.background.name()}; "
             f"border-top: 1px solid #d0d0d0; }}"
@@ -98,7 +102,6 @@ class ConsoleWidget(QWidget):
         elif self.kernel.is_busy():
             text, colour = "In [*]:", self.view.theme.in_prompt.name()
         else:
-            counts = [c.execution_count for c in self.kernel.transcript.cells() if c.execution_count]
-            text, colour = f"In [{(max(counts) if counts else 0) + 1}]:", self.view.theme.in_prompt.name()
+            text, colour = f"In [{self.kernel.execution_count + 1}]:", self.view.theme.in_prompt.name()
         self.prompt.setText(text)
         self.prompt.setStyleSheet(f"color: {colour};")

@@ -18,6 +18,8 @@ class KernelTab(QWidget):
 
     state_changed = Signal()
     """The tab's title or kernel state changed."""
+    closed = Signal()
+    """After :meth:`shutdown`: the tab's kernel (if it launched one) is gone."""
 
     def __init__(self, kernel_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,5 +75,9 @@ class KernelTab(QWidget):
             self.console.kernel.restart()
 
     def shutdown(self) -> None:
-        if self.console is not None:
-            self.console.kernel.shutdown()
+        """Shut the kernel down without waiting; :attr:`closed` follows."""
+        if self.console is None:
+            self.closed.emit()
+            return
+        self.console.kernel.closed.connect(self.closed.emit)
+        self.console.kernel.shutdown()

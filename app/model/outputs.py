@@ -62,6 +62,10 @@ class RichOutput:
     def text(self) -> str:
         return self.plain.plain_text()
 
+    def source(self, mime: str) -> str:
+        """A text type's content (HTML, Markdown, SVG, LaTeX) as one string."""
+        return _as_text(self.data.get(mime, ""))
+
     def binary(self, mime: str) -> bytes:
         """Decoded bytes of a base64 image type."""
         return base64.b64decode(_as_text(self.data.get(mime, "")))

@@ -9,12 +9,19 @@ from conch.widgets.theme import Metrics, Theme
 
 
 class ImageBlock(Block):
-    """Decodes its image once, on first layout; paints it at its size, or narrower to fit."""
+    """Decodes its image once, on first layout; paints it at its display size, or narrower to fit.
+
+    The display size is the bundle's metadata ``width``/``height`` when given (a "retina"
+    figure has twice as many pixels as its display size, and stays sharp on HiDPI screens),
+    else the image's pixel size.
+    """
 
     def __init__(
         self,
         data: bytes,
         *,
+        width: float | None = None,
+        height: float | None = None,
         fallback_text: str = "",
         gutter: str = "",
         gutter_color: QColor | None = None,
@@ -26,6 +33,7 @@ class ImageBlock(Block):
         self.gutter_color = gutter_color
         self.margin_top = margin_top
         self._image: QImage | None = None
+        self._requested = (width, height)
         self._size = (0.0, 0.0)
         self._pad = 4
 
@@ -37,13 +45,24 @@ class ImageBlock(Block):
             self._data = b""  # the decoded image is what we keep
         return self._image
 
+    def natural_size(self) -> tuple[float, float]:
+        """The display size in device-independent pixels."""
+        pixels_w, pixels_h = float(self.image.width()), float(self.image.height())
+        want_w, want_h = self._requested
+        if want_w and want_h:
+            return float(want_w), float(want_h)
+        if want_w and pixels_w:
+            return float(want_w), pixels_h * float(want_w) / pixels_w
+        if want_h and pixels_h:
+            return pixels_w * float(want_h) / pixels_h, float(want_h)
+        return pixels_w, pixels_h
+
     def layout(self, metrics: Metrics, width: int) -> int:
         image = self.image
         if image.isNull():
             self._size = (0.0, 0.0)
             return metrics.line_height
-        w = image.width() / image.devicePixelRatio()
-        h = image.height() / image.devicePixelRatio()
+        w, h = self.natural_size()
         if w > width > 0:
             h, w = h * width / w, float(width)
         self._size = (w, h)

@@ -1,0 +1,125 @@
+"""HTML and Markdown outputs, laid out by a locked-down QTextDocument."""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QRectF, QUrl
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QImage, QPainter, QPalette, QTextDocument
+
+from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.theme import Metrics, Theme
+
+# Qt rich text understands a subset of CSS; these make pandas tables look like tables.
+_STYLE_SHEET = """
+table { border-collapse: collapse; margin: 2px 0; }
+th, td { padding: 2px 8px; border: 1px solid #d0d0d0; }
+th { background: #f2f2f2; font-weight: bold; }
+code, pre { font-family: monospace; background: #f5f5f5; }
+"""
+
+
+class SafeDocument(QTextDocument):
+    """A QTextDocument that loads nothing from the network or the file system.
+
+    Only images embedded as ``data:`` URLs are shown; every other resource is refused.
+    (QTextDocument never runs scripts.)
+    """
+
+    def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 - Qt override
+        if url.scheme() == "data" and kind == QTextDocument.ResourceType.ImageResource.value:
+            return _decode_data_url(url.toString())
+        return None
+
+
+def _decode_data_url(url: str) -> QImage | None:
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        return None
+    try:
+        image = QImage.fromData(QByteArray(base64.b64decode(payload)))
+    except ValueError:
+        return None
+    return None if image.isNull() else image
+
+
+class RichTextBlock(Block):
+    """Formatted text from ``text/html`` or ``text/markdown``; selectable as plain text."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        markdown: bool,
+        fallback_text: str = "",
+        gutter: str = "",
+        gutter_color: QColor | None = None,
+    ) -> None:
+        self.gutter = gutter
+        self.gutter_color = gutter_color
+        self.fallback_text = fallback_text
+        self._source = source
+        self._markdown = markdown
+        self._document: SafeDocument | None = None
+        self._width = -1
+        self._height = 0
+
+    @property
+    def document(self) -> SafeDocument:
+        if self._document is None:
+            document = SafeDocument()
+            document.setDocumentMargin(2)
+            document.setDefaultStyleSheet(_STYLE_SHEET)
+            if self._markdown:
+                document.setMarkdown(self._source)
+            else:
+                document.setHtml(self._source)
+            self._document = document
+        return self._document
+
+    def layout(self, metrics: Metrics, width: int) -> int:
+        if width != self._width or self._document is None:
+            document = self.document
+            document.setDefaultFont(_proportional(metrics))
+            document.setTextWidth(width)
+            # Wide tables keep their natural width (the view clips); narrow text wraps.
+            self._width = width
+            self._height = int(document.size().height() + 0.999)
+        return self._height
+
+    def paint(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        top: int,
+        clip: tuple[int, int],
+        selection: tuple[TextPosition, TextPosition] | None,
+    ) -> None:
+        painter.save()
+        painter.translate(metrics.gutter_width, top)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.clip = QRectF(0, clip[0], painter.device().width(), clip[1] - clip[0])
+        context.palette.setColor(QPalette.ColorRole.Text, theme.foreground)
+        painter.setClipRect(context.clip)
+        self.document.documentLayout().draw(painter, context)
+        if selection is not None:
+            painter.fillRect(context.clip.intersected(QRectF(0, 0, self._width, self._height)), _translucent(theme.selection))
+        painter.restore()
+
+    def text_between(self, start: TextPosition, end: TextPosition) -> str:
+        return self.document.toPlainText()
+
+
+def _proportional(metrics: Metrics) -> Any:
+    from PySide6.QtGui import QFont, QFontDatabase
+
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+    font.setPointSizeF(metrics.font.pointSizeF())
+    return QFont(font)
+
+
+def _translucent(color: QColor) -> QColor:
+    result = QColor(color)
+    result.setAlpha(90)
+    return result
