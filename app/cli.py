@@ -84,6 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
 
+    # Launch the kernel first: it boots on another core while Qt builds the window.
+    from conch.app.kernel.launcher import KernelLaunchError, LocalKernelProcess
+
+    process = LocalKernelProcess(args.kernel)
+    launched = None
+    try:
+        launched = (process, process.start())
+    except KernelLaunchError:
+        pass  # the tab launches again and shows the error where the user looks
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -96,14 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     window = MainWindow(args.kernel)
     window.all_kernels_closed.connect(app.quit)
-    tab = window.new_tab()
-    window.show()
 
     def milestone(name: str) -> None:
         if args.startup_times:
             print(f"conch-startup {name} {time.time():.6f}", file=sys.stderr, flush=True)
 
+    window.show()
     QTimer.singleShot(0, lambda: milestone("window-shown"))
+    tab = window.new_tab(launched=launched)
 
     reported: list[str] = []
 

@@ -28,7 +28,11 @@ def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "Ke
     Raises ``KernelSpecNotFound`` or ``KernelLaunchError`` with a message naming the problem.
     """
     process = LocalKernelProcess(kernel_name, cwd=cwd)
-    connection_info = process.start()
+    return session_for_launched(process, process.start())
+
+
+def session_for_launched(process: LocalKernelProcess, connection_info: dict[str, Any]) -> "KernelSession":
+    """A session on a kernel process that is already spawned (e.g. before the GUI existed)."""
     track(process)
     return KernelSession(connection_info, process=process)
 

@@ -1,7 +1,7 @@
 """The main window: one tab per kernel session, menus and a status bar."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
 from importlib.resources import files
@@ -10,6 +10,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
 
 from conch.widgets.kernel_tab import KernelTab
+
+if TYPE_CHECKING:
+    from conch.app.kernel.launcher import LocalKernelProcess
 
 
 class MainWindow(QMainWindow):
@@ -46,9 +49,15 @@ class MainWindow(QMainWindow):
         _add(kernel_menu, "&Restart", QKeySequence("Ctrl+."), self.restart_kernel)
 
     # -- tabs ----------------------------------------------------------------------------------
-    def new_tab(self, kernel_name: str | None = None) -> KernelTab:
-        """Open a tab and start its kernel on the next event-loop turn."""
-        tab = KernelTab(kernel_name or self.kernel_name, self)
+    def new_tab(
+        self,
+        kernel_name: str | None = None,
+        *,
+        launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
+    ) -> KernelTab:
+        """Open a tab and connect its kernel on the next event-loop turn (launching it
+        unless ``launched`` gives a process that is already booting)."""
+        tab = KernelTab(kernel_name or self.kernel_name, self, launched=launched)
         index = self.tabs.addTab(tab, tab.title())
         self.tabs.setCurrentIndex(index)
         tab.state_changed.connect(lambda: self._on_tab_state(tab))

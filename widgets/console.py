@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from conch.app.kernel_session import KernelSession
@@ -30,6 +31,7 @@ class ConsoleWidget(QWidget):
         self.view = TranscriptView(kernel.transcript, parent=self)
         self.editor = InputEditor(self.view.metrics, parent=self)
         self.prompt = QLabel(self)
+        self._shown_prompt = ("", "")
         self.prompt.setFont(self.view.metrics.font)
         self.prompt.setFixedWidth(self.view.metrics.gutter_width)
         self.prompt.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -103,5 +105,9 @@ class ConsoleWidget(QWidget):
             text, colour = "In [*]:", self.view.theme.in_prompt.name()
         else:
             text, colour = f"In [{self.kernel.execution_count + 1}]:", self.view.theme.in_prompt.name()
-        self.prompt.setText(text)
-        self.prompt.setStyleSheet(f"color: {colour};")
+        if (text, colour) != self._shown_prompt:
+            self._shown_prompt = (text, colour)
+            self.prompt.setText(text)
+            palette = self.prompt.palette()
+            palette.setColor(self.prompt.foregroundRole(), QColor(colour))
+            self.prompt.setPalette(palette)

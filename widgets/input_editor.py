@@ -5,7 +5,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from pygments.lexer import Lexer
-from pygments.lexers import PythonLexer
+from pygments.lexers import TextLexer
 
 from conch.app.model.style import Style
 from conch.widgets.highlight import highlight_lines
@@ -65,7 +65,8 @@ class _PygmentsHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        self._lexer: Lexer = PythonLexer(stripnl=False, ensurenl=False)
+        # Plain until the kernel says its language (compiling a lexer costs ~50 ms).
+        self._lexer: Lexer = TextLexer(stripnl=False, ensurenl=False)
         self._formats: dict[Style, QTextCharFormat] = {}
 
     def set_lexer(self, lexer: Lexer) -> None:

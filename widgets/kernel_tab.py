@@ -1,19 +1,22 @@
 """A tab's content: a console once its kernel is launched, or a message saying why not."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
+    from conch.app.kernel.launcher import LocalKernelProcess
     from conch.widgets.console import ConsoleWidget
 
 
 class KernelTab(QWidget):
     """Launches a kernel (when :meth:`start` is called) and shows its console.
 
-    A launch failure (unknown kernelspec, missing executable) is shown in the tab.
+    ``launched`` is a kernel process already spawned (with its connection info), which the
+    first tab gets so the kernel boots while the window is being built. A launch failure
+    (unknown kernelspec, missing executable) is shown in the tab.
     """
 
     state_changed = Signal()
@@ -21,9 +24,16 @@ class KernelTab(QWidget):
     closed = Signal()
     """After :meth:`shutdown`: the tab's kernel (if it launched one) is gone."""
 
-    def __init__(self, kernel_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        kernel_name: str,
+        parent: QWidget | None = None,
+        *,
+        launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
+    ) -> None:
         super().__init__(parent)
         self.kernel_name = kernel_name
+        self._launched = launched
         self.console: "ConsoleWidget | None" = None
         self.error: str | None = None
         self._message = QLabel(f"Starting kernel “{kernel_name}”…", self)
@@ -35,11 +45,15 @@ class KernelTab(QWidget):
 
     def start(self) -> None:
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound
-        from conch.app.kernel_session import start_kernel
+        from conch.app.kernel_session import session_for_launched, start_kernel
         from conch.widgets.console import ConsoleWidget
 
         try:
-            session = start_kernel(self.kernel_name)
+            if self._launched is not None:
+                session = session_for_launched(*self._launched)
+                self._launched = None
+            else:
+                session = start_kernel(self.kernel_name)
         except (KernelSpecNotFound, KernelLaunchError) as error:
             self.error = str(error)
             self._message.setText(self.error)

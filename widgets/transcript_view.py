@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 from pygments.lexer import Lexer
-from pygments.lexers import PythonLexer
+from pygments.lexers import TextLexer
 
 from conch.app.model.transcript import Entry, Transcript
 from conch.widgets.block_factory import BlockFactory
@@ -48,7 +48,7 @@ class TranscriptView(QAbstractScrollArea):
         self.transcript = transcript
         self.theme = theme or Theme()
         self.metrics = Metrics()
-        self._factory = BlockFactory(self.theme, lexer or PythonLexer(stripnl=False, ensurenl=False))
+        self._factory = BlockFactory(self.theme, lexer or TextLexer(stripnl=False, ensurenl=False))
         self._entry_blocks: list[list[Block]] = []
         self._entry_heights: list[list[int]] = []
         self._entry_index: dict[int, int] = {}

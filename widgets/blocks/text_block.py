@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Protocol
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
@@ -201,7 +201,7 @@ class TextBlock(Block):
             fg.setAlphaF(0.6)
         painter.setPen(fg)
         painter.setFont(metrics.variant(style.bold, style.italic, style.underline, style.strike))
-        painter.drawText(QRectF(x, y, width + metrics.char_width, metrics.line_height), 0, text)
+        painter.drawText(QPointF(x, y + metrics.ascent), text)
 
     def _paint_selection(
         self,

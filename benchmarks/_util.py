@@ -1,0 +1,171 @@
+"""Helpers shared by the benchmarks: statistics, a plain-text table, a UI stall meter and
+process checks. Nothing here imports Qt at module level, so the startup benchmark's parent
+process stays light."""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+# -- statistics ------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), linear interpolation between closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def p90(values: Sequence[float]) -> float:
+    return percentile(values, 90)
+
+
+# -- output ----------------------------------------------------------------------------------
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown-compatible table (also readable as plain text)."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
+
+    out = [line(cells[0]), "| " + " | ".join("-" * w for w in widths) + " |"]
+    out.extend(line(row) for row in cells[1:])
+    return "\n".join(out)
+
+
+def seconds(value: float, digits: int = 3) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f} s"
+
+
+def millis(value: float, digits: int = 2) -> str:
+    return "n/a" if math.isnan(value) else f"{value * 1000:.{digits}f} ms"
+
+
+def environment() -> str:
+    """One line saying what this ran on."""
+    parts = [
+        f"Python {platform.python_version()}",
+        f"{platform.system()} {platform.machine()}",
+        f"{os.cpu_count()} CPUs",
+    ]
+    for module in ("PySide6", "jupyter_client", "ipykernel", "zmq", "qtconsole"):
+        try:
+            mod = __import__(module)
+            parts.append(f"{module} {getattr(mod, '__version__', '?')}")
+        except Exception:  # noqa: BLE001 - optional packages
+            pass
+    return ", ".join(parts)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- processes -------------------------------------------------------------------------------
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        import psutil
+    except ImportError:  # psutil comes with ipykernel; keep a POSIX fallback anyway
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_gone(pids: Iterable[int], timeout: float = 5.0) -> list[int]:
+    """Wait up to ``timeout`` seconds for every pid to end; returns those still alive."""
+    pending = [p for p in pids if p]
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        pending = [p for p in pending if pid_alive(p)]
+        if pending:
+            time.sleep(0.02)
+    return pending
+
+
+def children_of(pid: int) -> list[int]:
+    """PIDs of all descendants of ``pid`` (empty if psutil is missing)."""
+    try:
+        import psutil
+
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except Exception:  # noqa: BLE001 - process already gone, or no psutil
+        return []
+
+
+def kill_leftovers(pids: Iterable[int]) -> None:
+    """SIGKILL what a benchmark left behind, so that one failure does not skew the next run."""
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+# -- UI stall meter --------------------------------------------------------------------------
+class StallMeter:
+    """Measures how long the Qt event loop goes without serving a 5 ms precise timer.
+
+    ``max_gap`` is the longest interval between two consecutive ticks while running (about
+    5 ms when the loop is never blocked); ``gaps`` keeps every interval for percentiles.
+    Create it after the QApplication.
+    """
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000.0
+        self.gaps: list[float] = []
+        self._last = 0.0
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        # The stretch since the last tick counts too: the loop may be blocked right now.
+        self.gaps.append(time.perf_counter() - self._last)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    @property
+    def max_gap(self) -> float:
+        return max(self.gaps) if self.gaps else math.nan
+
+    @property
+    def ticks(self) -> int:
+        return len(self.gaps)
