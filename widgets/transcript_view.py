@@ -55,6 +55,7 @@ class TranscriptView(QAbstractScrollArea):
         self._blocks: list[Block] = []
         self._tops: list[int] = [0]  # tops[i] = y where block i starts; tops[-1] = total height
         self._block_index: dict[int, int] = {}
+        self._entry_start: list[int] = [0]  # index in _blocks of each entry's first block
         self._dirty: set[int] = set()
         self._width = 0
         self._anchor: Anchor | None = None
@@ -151,6 +152,7 @@ class TranscriptView(QAbstractScrollArea):
         self._entry_blocks.clear()
         self._entry_heights.clear()
         self._entry_index.clear()
+        self._entry_start = [0]
         self._factory.forget_all()
         self._dirty.clear()
         self._anchor = self._head = None
@@ -167,16 +169,22 @@ class TranscriptView(QAbstractScrollArea):
         return max(80, self.viewport().width() - self.metrics.gutter_width - _RIGHT_MARGIN)
 
     def _rebuild_from(self, first_entry: int) -> None:
-        start = sum(len(blocks) for blocks in self._entry_blocks[:first_entry])
+        """Re-flatten blocks and their tops from ``first_entry`` on; earlier ones are untouched."""
+        del self._entry_start[first_entry + 1:]
+        start = self._entry_start[first_entry] if first_entry < len(self._entry_start) else len(self._blocks)
+        for block in self._blocks[start:]:
+            self._block_index.pop(id(block), None)
         del self._blocks[start:]
         del self._tops[start + 1:]
-        heights: list[int] = []
-        for blocks, entry_heights in zip(self._entry_blocks[first_entry:], self._entry_heights[first_entry:]):
-            self._blocks.extend(blocks)
-            heights.extend(entry_heights)
-        self._tops.extend(accumulate(heights, initial=self._tops[start]))
-        del self._tops[start + 1]  # accumulate repeated the initial value
-        self._block_index = {id(block): i for i, block in enumerate(self._blocks)}
+        top = self._tops[start]
+        for i in range(first_entry, len(self._entry_blocks)):
+            if i >= len(self._entry_start):
+                self._entry_start.append(len(self._blocks))
+            for block, height in zip(self._entry_blocks[i], self._entry_heights[i]):
+                self._block_index[id(block)] = len(self._blocks)
+                self._blocks.append(block)
+                top += height
+                self._tops.append(top)
 
     def _relayout_all(self) -> None:
         width = self._content_width()

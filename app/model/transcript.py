@@ -57,7 +57,12 @@ class Transcript:
     and :attr:`cleared`; a view coalesces them into at most one repaint a frame.
     """
 
-    def __init__(self) -> None:
+    DEFAULT_MAX_LINES = 1_000_000
+
+    def __init__(self, max_lines: int = DEFAULT_MAX_LINES) -> None:
+        self.max_lines = max_lines
+        """Scrollback: stream lines kept; beyond it the oldest lines go."""
+        self._stream_lines = 0
         self.entries: list[Entry] = []
         self._by_msg_id: dict[str, Cell] = {}
         self._by_display_id: dict[str, list[tuple[Cell, RichOutput]]] = {}
@@ -86,6 +91,7 @@ class Transcript:
     def clear(self) -> None:
         """Forget every entry (the view's "clear"); executions still running keep routing."""
         self.entries.clear()
+        self._stream_lines = 0
         self._by_display_id.clear()
         self._by_msg_id = {k: c for k, c in self._by_msg_id.items() if not c.finished}
         self.cleared.emit()
@@ -112,8 +118,13 @@ class Transcript:
         if not (isinstance(last, StreamOutput) and last.kind == name):
             last = StreamOutput(name)
             cell.outputs.append(last)
+        before = last.content.line_count()
         last.content.feed(text)
+        self._stream_lines += last.content.line_count() - before
         self.entry_changed.emit(cell)
+        # Trim in batches (1 % over the limit) so a flood does not trim on every message.
+        if self._stream_lines > self.max_lines + max(100, self.max_lines // 100):
+            self.trim_to(self.max_lines)
 
     def append_output(self, cell: Cell, output: Output) -> None:
         self._apply_pending_clear(cell)
@@ -141,8 +152,44 @@ class Transcript:
         if cell.clear_pending:
             self._clear_now(cell)
 
+    def stream_line_count(self) -> int:
+        """Lines of stream text held (what the scrollback limit counts)."""
+        return self._stream_lines
+
+    def trim_to(self, max_lines: int) -> None:
+        """Drop the oldest stream lines until at most ``max_lines`` remain.
+
+        Whole old stream outputs go first; the output still being written keeps its last line.
+        """
+        excess = self._stream_lines - max_lines
+        for cell in list(self.cells()):
+            if excess <= 0:
+                break
+            changed = False
+            for output in list(cell.outputs):
+                if excess <= 0:
+                    break
+                if not isinstance(output, StreamOutput):
+                    continue
+                count = output.content.line_count()
+                is_newest = output is cell.outputs[-1] and cell is self.entries[-1]
+                if count <= excess and not is_newest:
+                    cell.outputs.remove(output)
+                    dropped = count
+                else:
+                    dropped = min(excess, count - 1 if is_newest else count)
+                    output.content.drop_front(dropped)
+                excess -= dropped
+                self._stream_lines -= dropped
+                changed = changed or dropped > 0
+            if changed:
+                self.entry_changed.emit(cell)
+
     def _clear_now(self, cell: Cell) -> None:
         cell.clear_pending = False
+        self._stream_lines -= sum(
+            o.content.line_count() for o in cell.outputs if isinstance(o, StreamOutput)
+        )
         for output in cell.outputs:
             if isinstance(output, RichOutput) and output.display_id:
                 shown = self._by_display_id.get(output.display_id, [])

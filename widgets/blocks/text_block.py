@@ -77,11 +77,19 @@ class TextBlock(Block):
         self._rows = 0
         self._height = 0
         self._dirty = True
+        self._trimmed = 0
 
     # -- model ---------------------------------------------------------------------------------
     def sync(self) -> bool:
         take = getattr(self.source, "take_changes", None)
         changed_from = take() if take is not None else None
+        trimmed = getattr(self.source, "trimmed", 0)
+        if trimmed != self._trimmed:  # lines left the front: every index moved
+            self._trimmed = trimmed
+            self._measured = self._max_len = 0
+            self._row_starts = None
+            self._dirty = True
+            return True
         if changed_from is None:
             return self._dirty
         self._measured = min(self._measured, changed_from)

@@ -162,3 +162,30 @@ def test_plain_text_is_what_a_user_would_copy() -> None:
         "— Kernel restarted\n"
     )
     assert isinstance(transcript.entries[-1], Notice)
+
+
+def test_scrollback_keeps_the_newest_lines_within_the_limit() -> None:
+    transcript = Transcript(max_lines=1000)
+    router = OutputRouter(transcript)
+    old = transcript.add_cell("old", "m0")
+    router.handle_iopub(msg("stream", "m0", name="stdout", text="".join(f"old {i}\n" for i in range(600))))
+    cell = transcript.add_cell("flood", "m1")
+    for start in range(0, 5000, 250):
+        text = "".join(f"line {i}\n" for i in range(start, start + 250))
+        router.handle_iopub(msg("stream", "m1", name="stdout", text=text))
+    kept = transcript.stream_line_count()
+    assert 1000 <= kept <= 1000 + 100
+    assert old.outputs == []  # the oldest output went first, whole
+    (out,) = cell.outputs
+    assert out.content.line_count() == kept  # type: ignore[union-attr]
+    assert out.content.line_text(kept - 1) == "line 4999"  # type: ignore[union-attr]
+    assert out.content.line_text(0) == f"line {5000 - kept}"  # type: ignore[union-attr]
+
+
+def test_clear_output_releases_scrollback_lines() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("x", "m1")
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="a\nb\nc\n"))
+    assert transcript.stream_line_count() == 3
+    router.handle_iopub(msg("clear_output", "m1", wait=False))
+    assert transcript.stream_line_count() == 0 and cell.outputs == []
