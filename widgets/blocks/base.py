@@ -1,6 +1,7 @@
 """What every transcript block offers the view."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from PySide6.QtGui import QColor, QPainter
@@ -60,3 +61,9 @@ class Block:
     def text_between(self, start: TextPosition, end: TextPosition) -> str:
         """Plain text from ``start`` to ``end`` (inclusive of full lines in between)."""
         return ""
+
+    def search(self, needle: str) -> Iterator[TextPosition]:
+        """Where ``needle`` (lower case) occurs, case-insensitively; lazily, line by line."""
+        text = self.text_between(self.start(), self.end()).lower()
+        if needle and needle in text:
+            yield TextPosition(0, 0)

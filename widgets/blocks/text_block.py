@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF
@@ -247,6 +247,17 @@ class TextBlock(Block):
     def end(self) -> TextPosition:
         n = self.source.line_count()
         return TextPosition(max(0, n - 1), self.source.line_length(n - 1) if n else 0)
+
+    def search(self, needle: str) -> Iterator[TextPosition]:
+        if not needle:
+            return
+        line_text = self.source.line_text
+        for i in range(self.source.line_count()):
+            text = line_text(i).lower()
+            at = text.find(needle)
+            while at >= 0:
+                yield TextPosition(i, at)
+                at = text.find(needle, at + len(needle))
 
     def text_between(self, start: TextPosition, end: TextPosition) -> str:
         if self.source.line_count() == 0:
