@@ -10,15 +10,18 @@ from conch.app.model.style import Style
 from conch.app.model.transcript import Cell, CellState, Entry, Notice
 from conch.app.model.terminal_text import TerminalText
 from conch.widgets.blocks import Block, ImageBlock, StaticLines, TextBlock
+from conch.widgets.blocks.latex_block import LatexBlock
 from conch.widgets.blocks.rich_text_block import RichTextBlock
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.highlight import highlight_lines
+from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Theme
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
 RENDERABLE = (
     "text/html",
     "text/markdown",
+    "text/latex",
     "image/svg+xml",
     "image/png",
     "image/jpeg",
@@ -100,6 +103,8 @@ class BlockFactory:
             return RichTextBlock(
                 output.source(mime), markdown=mime == "text/markdown", fallback_text=output.text, **prompt
             )
+        if mime == "text/latex":
+            return LatexBlock(output.source(mime), LatexRenderer.shared(), **prompt)
         if mime == "application/json":
             text = TerminalText()
             text.feed(json.dumps(output.data[mime], indent=2, ensure_ascii=False))

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
 from conch.app.model.plain_text import transcript_text
 from conch.widgets.block_factory import RENDERABLE
+from conch.widgets.find_bar import FindBar
 from conch.widgets.highlight import lexer_for
 from conch.widgets.input_editor import InputEditor
 from conch.widgets.transcript_view import TranscriptView
@@ -30,6 +31,11 @@ class ConsoleWidget(QWidget):
         kernel.set_renderable(RENDERABLE)
         self.view = TranscriptView(kernel.transcript, parent=self)
         self.editor = InputEditor(self.view.metrics, parent=self)
+        self.find_bar = FindBar(self.view, self)
+        self.view.find_requested.connect(self.find_bar.open_bar)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.find_bar.open_bar)
         self.prompt = QLabel(self)
         self._shown_prompt = ("", "")
         self.prompt.setFont(self.view.metrics.font)
@@ -46,6 +52,7 @@ class ConsoleWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.find_bar)
         layout.addLayout(input_row)
         self.setFocusProxy(self.editor)
         self.setAutoFillBackground(True)

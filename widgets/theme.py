@@ -23,6 +23,7 @@ class Theme:
     foreground: QColor = field(default_factory=lambda: QColor("#1e1e1e"))
     stderr_background: QColor = field(default_factory=lambda: QColor("#fdecec"))
     selection: QColor = field(default_factory=lambda: QColor("#b5d5ff"))
+    find_match: QColor = field(default_factory=lambda: QColor("#ffe27a"))
     in_prompt: QColor = field(default_factory=lambda: QColor("#2452c2"))
     out_prompt: QColor = field(default_factory=lambda: QColor("#c4261d"))
     notice: dict[str, QColor] = field(

@@ -6,6 +6,7 @@ from itertools import accumulate
 
 from PySide6.QtCore import QElapsedTimer, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -14,13 +15,15 @@ from PySide6.QtGui import (
     QPaintEvent,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QFileDialog, QMenu, QMessageBox, QWidget
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer
 
 from conch.app.model.transcript import Entry, Transcript
+from conch.widgets import image_export
 from conch.widgets.block_factory import BlockFactory
 from conch.widgets.blocks import Block, TextPosition
+from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Metrics, Theme
 
 _FRAME_MS = 16
@@ -35,6 +38,8 @@ class TranscriptView(QAbstractScrollArea):
 
     updated = Signal()
     """Pending model changes have been laid out (the view now shows them)."""
+    find_requested = Signal()
+    """The user asked to find text (context menu)."""
 
     def __init__(
         self,
@@ -58,6 +63,8 @@ class TranscriptView(QAbstractScrollArea):
         self._entry_start: list[int] = [0]  # index in _blocks of each entry's first block
         self._dirty: set[int] = set()
         self._width = 0
+        self.highlight = ""
+        """Text (lower case) marked wherever it is visible: the find bar's needle."""
         self._anchor: Anchor | None = None
         self._head: Anchor | None = None
         self._frame = QTimer(self)
@@ -70,6 +77,7 @@ class TranscriptView(QAbstractScrollArea):
         self.viewport().setAutoFillBackground(False)
         self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
         self.verticalScrollBar().setSingleStep(self.metrics.line_height * 3)
+        LatexRenderer.shared().rendered.connect(self._on_formula_rendered)
         transcript.entry_added.connect(self._on_added)
         transcript.entry_changed.connect(self._on_changed)
         transcript.cleared.connect(self._on_cleared)
@@ -130,6 +138,33 @@ class TranscriptView(QAbstractScrollArea):
         if text:
             QGuiApplication.clipboard().setText(text)
 
+    def blocks(self) -> list[Block]:
+        """The laid-out blocks, top to bottom (a copy)."""
+        return list(self._blocks)
+
+    def block_at(self, x: float, y: float) -> Block | None:
+        """The block under a viewport position."""
+        hit = self._hit(x, y)
+        return hit[0] if hit is not None else None
+
+    def reveal(self, block: Block, position: TextPosition, length: int) -> None:
+        """Select ``length`` characters at ``position`` in ``block`` and scroll them into view."""
+        index = self._block_index.get(id(block))
+        if index is None:
+            return
+        self._anchor = (block, position)
+        self._head = (block, TextPosition(position.line, position.column + length))
+        y = self._tops[index] + block.margin_top + block.y_of(self.metrics, position)
+        bar = self.verticalScrollBar()
+        page = self.viewport().height()
+        if not bar.value() <= y <= bar.value() + page - self.metrics.line_height:
+            bar.setValue(max(0, y - page // 3))
+        self.viewport().update()
+
+    def set_highlight(self, needle: str) -> None:
+        self.highlight = needle.lower()
+        self.viewport().update()
+
     def scroll_to_bottom(self) -> None:
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
@@ -158,6 +193,12 @@ class TranscriptView(QAbstractScrollArea):
         self._anchor = self._head = None
         self._rebuild_from(0)
         self._update_scrollbar(True)
+        self.viewport().update()
+
+    def _on_formula_rendered(self, _latex: str) -> None:
+        at_bottom = self._at_bottom()
+        self._relayout_all()
+        self._update_scrollbar(at_bottom)
         self.viewport().update()
 
     def _schedule(self) -> None:
@@ -242,6 +283,7 @@ class TranscriptView(QAbstractScrollArea):
             block.paint(
                 painter, self.metrics, self.theme, content_top - scroll, clip,
                 self._selection_in(index, block, ordered),
+                self.highlight,
             )
         painter.end()
 
@@ -288,6 +330,31 @@ class TranscriptView(QAbstractScrollArea):
             pos = event.position()
             self._head = self._hit(pos.x(), pos.y())
             self.viewport().update()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        menu = self.context_menu(event.pos().x(), event.pos().y())
+        menu.exec(event.globalPos())
+
+    def context_menu(self, x: float, y: float) -> QMenu:
+        """The menu for a right-click at viewport (x, y): image actions over an image."""
+        menu = QMenu(self)
+        block = self.block_at(x, y)
+        if block is not None and image_export.is_image(block):
+            menu.addAction("Copy Image", lambda: image_export.copy_image(block))
+            menu.addAction("Save Image As…", lambda: self._save_image_dialog(block))
+            menu.addSeparator()
+        copy = menu.addAction("Copy", self.copy)
+        copy.setEnabled(bool(self.selected_text()))
+        menu.addAction("Select All", self.select_all)
+        menu.addAction("Find…", self.find_requested.emit)
+        return menu
+
+    def _save_image_dialog(self, block: Block) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Image", "output" + image_export.default_suffix(block), image_export.file_filter(block)
+        )
+        if path and not image_export.save_image(block, path):
+            QMessageBox.warning(self, "Save Image", f"Could not write {path}.")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.matches(QKeySequence.StandardKey.Copy):

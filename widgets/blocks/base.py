@@ -43,11 +43,17 @@ class Block:
         top: int,
         clip: tuple[int, int],
         selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
     ) -> None:
-        """Paint the part of the block between ``clip`` (block-relative y0, y1) at view y ``top``."""
+        """Paint the part of the block between ``clip`` (block-relative y0, y1) at view y ``top``,
+        marking ``selection`` and every occurrence of ``highlight`` (lower case)."""
         raise NotImplementedError
 
     # -- text ----------------------------------------------------------------------------------
+    def y_of(self, metrics: Metrics, position: TextPosition) -> int:
+        """Block-relative y of the row holding ``position``."""
+        return 0
+
     def hit(self, metrics: Metrics, x: float, y: float) -> TextPosition:
         """The text position nearest to block-relative (x, y)."""
         return TextPosition(0, 0)
@@ -62,8 +68,9 @@ class Block:
         """Plain text from ``start`` to ``end`` (inclusive of full lines in between)."""
         return ""
 
-    def search(self, needle: str) -> Iterator[TextPosition]:
-        """Where ``needle`` (lower case) occurs, case-insensitively; lazily, line by line."""
+    def search(self, needle: str) -> Iterator[TextPosition | None]:
+        """Where ``needle`` (lower case) occurs, case-insensitively, lazily. ``None`` items are
+        pause points (yielded every so many lines) for callers that search in time slices."""
         text = self.text_between(self.start(), self.end()).lower()
         if needle and needle in text:
             yield TextPosition(0, 0)

@@ -76,6 +76,7 @@ class ImageBlock(Block):
         top: int,
         clip: tuple[int, int],
         selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
     ) -> None:
         x = float(metrics.gutter_width)
         if self.image.isNull():

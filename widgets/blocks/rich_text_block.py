@@ -95,6 +95,7 @@ class RichTextBlock(Block):
         top: int,
         clip: tuple[int, int],
         selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
     ) -> None:
         painter.save()
         painter.translate(metrics.gutter_width, top)

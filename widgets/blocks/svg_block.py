@@ -63,6 +63,7 @@ class SvgBlock(Block):
         top: int,
         clip: tuple[int, int],
         selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
     ) -> None:
         x = float(metrics.gutter_width)
         if not self.renderer.isValid():

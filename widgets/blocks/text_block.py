@@ -156,6 +156,7 @@ class TextBlock(Block):
         top: int,
         clip: tuple[int, int],
         selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
     ) -> None:
         if self.background is not None:
             y0 = max(0, clip[0])
@@ -172,6 +173,8 @@ class TextBlock(Block):
             line, col0 = self._row_to_line(row)
             y = top + self.padding + row * line_h
             col1 = col0 + self._cols
+            if highlight:
+                self._paint_matches(painter, metrics, theme, line, col0, col1, y, highlight)
             if selection is not None:
                 self._paint_selection(painter, metrics, theme, line, col0, col1, y, selection)
             col = col0
@@ -211,6 +214,24 @@ class TextBlock(Block):
         painter.setFont(metrics.variant(style.bold, style.italic, style.underline, style.strike))
         painter.drawText(QPointF(x, y + metrics.ascent), text)
 
+    def _paint_matches(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        line: int,
+        col0: int,
+        col1: int,
+        y: int,
+        needle: str,
+    ) -> None:
+        text = self.source.line_text(line)[col0:col1].lower()
+        at = text.find(needle)
+        while at >= 0:
+            x = metrics.gutter_width + at * metrics.char_width
+            painter.fillRect(QRectF(x, y, len(needle) * metrics.char_width, metrics.line_height), theme.find_match)
+            at = text.find(needle, at + len(needle))
+
     def _paint_selection(
         self,
         painter: QPainter,
@@ -235,6 +256,9 @@ class TextBlock(Block):
         painter.fillRect(QRectF(x, y, (b - a) * metrics.char_width, metrics.line_height), theme.selection)
 
     # -- text ----------------------------------------------------------------------------------
+    def y_of(self, metrics: Metrics, position: TextPosition) -> int:
+        return self.padding + self._line_to_row(position) * metrics.line_height
+
     def hit(self, metrics: Metrics, x: float, y: float) -> TextPosition:
         if self._rows == 0:
             return TextPosition(0, 0)
@@ -248,11 +272,13 @@ class TextBlock(Block):
         n = self.source.line_count()
         return TextPosition(max(0, n - 1), self.source.line_length(n - 1) if n else 0)
 
-    def search(self, needle: str) -> Iterator[TextPosition]:
+    def search(self, needle: str) -> Iterator[TextPosition | None]:
         if not needle:
             return
         line_text = self.source.line_text
         for i in range(self.source.line_count()):
+            if i % 2048 == 2047:
+                yield None  # a pause point for callers that search in time slices
             text = line_text(i).lower()
             at = text.find(needle)
             while at >= 0:

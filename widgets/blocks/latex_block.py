@@ -1,0 +1,74 @@
+"""A ``text/latex`` output: its source until typeset, then the formula image."""
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from conch.app.model.style import Style
+from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.text_block import StaticLines, TextBlock
+from conch.widgets.latex_renderer import LatexRenderer
+from conch.widgets.theme import Metrics, Theme
+
+_PAD = 4
+
+
+class LatexBlock(Block):
+    """Asks the shared :class:`LatexRenderer` for its image; shows the source meanwhile,
+    and the source with the reason when the formula cannot be typeset."""
+
+    def __init__(
+        self,
+        latex: str,
+        renderer: LatexRenderer,
+        *,
+        gutter: str = "",
+        gutter_color: QColor | None = None,
+    ) -> None:
+        self.latex = latex
+        self.gutter = gutter
+        self.gutter_color = gutter_color
+        self._renderer = renderer
+        self._text: TextBlock | None = None
+        self._shown: object = object()
+
+    def _state(self) -> QImage | TextBlock:
+        result = self._renderer.result(self.latex)
+        if isinstance(result, QImage) and not result.isNull():
+            return result
+        if self._text is None or self._shown is not result:
+            note = "" if result is None else f"   (not typeset: {result})"
+            self._text = TextBlock(StaticLines.plain(self.latex + note, Style(italic=True)))
+            self._shown = result
+        return self._text
+
+    def layout(self, metrics: Metrics, width: int) -> int:
+        state = self._state()
+        if isinstance(state, QImage):
+            return int(state.height() / state.devicePixelRatio()) + 2 * _PAD
+        return state.layout(metrics, width)
+
+    def paint(
+        self,
+        painter: QPainter,
+        metrics: Metrics,
+        theme: Theme,
+        top: int,
+        clip: tuple[int, int],
+        selection: tuple[TextPosition, TextPosition] | None,
+        highlight: str = "",
+    ) -> None:
+        state = self._state()
+        if isinstance(state, QImage):
+            ratio = state.devicePixelRatio()
+            rect = QRectF(metrics.gutter_width, top + _PAD, state.width() / ratio, state.height() / ratio)
+            painter.drawImage(rect, state)
+            if selection is not None:
+                tint = QColor(theme.selection)
+                tint.setAlpha(90)
+                painter.fillRect(rect, tint)
+        else:
+            state.paint(painter, metrics, theme, top, clip, selection, highlight)
+
+    def text_between(self, start: TextPosition, end: TextPosition) -> str:
+        return self.latex

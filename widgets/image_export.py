@@ -1,0 +1,52 @@
+"""Copying and saving the images shown in the transcript."""
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+
+from conch.widgets.blocks import Block, ImageBlock
+from conch.widgets.blocks.svg_block import SvgBlock
+
+
+def is_image(block: Block) -> bool:
+    return isinstance(block, (ImageBlock, SvgBlock))
+
+
+def file_filter(block: Block) -> str:
+    return "SVG image (*.svg)" if isinstance(block, SvgBlock) else "PNG image (*.png)"
+
+
+def default_suffix(block: Block) -> str:
+    return ".svg" if isinstance(block, SvgBlock) else ".png"
+
+
+def to_image(block: Block, scale: float = 2.0) -> QImage:
+    """The block's image as pixels (an SVG is rendered at ``scale`` × its display size)."""
+    if isinstance(block, ImageBlock):
+        return block.image
+    if isinstance(block, SvgBlock):
+        w, h = block.natural_size()
+        image = QImage(max(1, int(w * scale)), max(1, int(h * scale)), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        block.renderer.render(painter, QRectF(0, 0, image.width(), image.height()))
+        painter.end()
+        image.setDevicePixelRatio(scale)
+        return image
+    raise TypeError(f"not an image block: {block!r}")
+
+
+def copy_image(block: Block) -> None:
+    QGuiApplication.clipboard().setImage(to_image(block))
+
+
+def save_image(block: Block, path: str) -> bool:
+    """Write the image: SVG source for SVG outputs, otherwise PNG. True on success."""
+    if isinstance(block, SvgBlock) and path.lower().endswith(".svg"):
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(block.svg)
+        except OSError:
+            return False
+        return True
+    return to_image(block).save(path, "PNG")
