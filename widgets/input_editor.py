@@ -52,12 +52,15 @@ class InputEditor(QPlainTextEdit):
         self.submitted.emit(code)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        lines = max(1, self.document().blockCount())
-        height = min(lines, 15) * self._metrics.line_height + 10
-        return QSize(super().sizeHint().width(), height)
+        lines = min(max(1, self.document().blockCount()), 15)
+        return QSize(super().sizeHint().width(), self._height_for(lines))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(100, self._metrics.line_height + 10)
+        return QSize(100, self._height_for(1))
+
+    def _height_for(self, lines: int) -> int:
+        chrome = 2 * (self.document().documentMargin() + self.frameWidth()) + 4
+        return int(lines * self._metrics.line_height + chrome)
 
 
 class _PygmentsHighlighter(QSyntaxHighlighter):

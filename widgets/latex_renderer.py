@@ -30,6 +30,12 @@ class LatexRenderer(QObject):
             cls._instance = LatexRenderer(QCoreApplication.instance())
         return cls._instance
 
+    @classmethod
+    def stop_shared(cls) -> None:
+        """Stop the shared worker if one was started (tests and embedding apps at exit)."""
+        if cls._instance is not None:
+            cls._instance.stop()
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._results: dict[str, Result] = {}

@@ -60,7 +60,8 @@ class Metrics:
         self.font = font
         fm = QFontMetricsF(font)
         self.char_width = max(1.0, fm.horizontalAdvance("M"))
-        self.line_height = int(fm.lineSpacing() + 0.999)
+        # Rounded (not ceiled) so box-drawing and block glyphs touch between rows.
+        self.line_height = max(1, round(fm.lineSpacing()))
         self.ascent = fm.ascent()
         self.gutter_width = int(fm.horizontalAdvance("Out[999]: ") + 8)
         self._variants: dict[tuple[bool, bool, bool, bool], QFont] = {}

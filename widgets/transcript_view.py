@@ -142,6 +142,13 @@ class TranscriptView(QAbstractScrollArea):
         """The laid-out blocks, top to bottom (a copy)."""
         return list(self._blocks)
 
+    def block_top(self, block: Block) -> int | None:
+        """The viewport y where ``block``'s content starts (None if it is not laid out)."""
+        index = self._block_index.get(id(block))
+        if index is None:
+            return None
+        return self._tops[index] + block.margin_top - self.verticalScrollBar().value()
+
     def block_at(self, x: float, y: float) -> Block | None:
         """The block under a viewport position."""
         hit = self._hit(x, y)

@@ -10,6 +10,14 @@ from conch import ConsoleWidget, start_kernel
 from conch.app.kernel_session import KernelSession
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_latex_worker() -> Iterator[None]:
+    yield
+    from conch.widgets.latex_renderer import LatexRenderer
+
+    LatexRenderer.stop_shared()
+
+
 @pytest.fixture
 def kernel(qtbot: QtBot) -> Iterator[KernelSession]:
     session = start_kernel("python3")
