@@ -17,12 +17,19 @@ _DELIMITERS = re.compile(r"^\s*(\$\$|\$|\\\[|\\\()(?P<body>.*?)(\$\$|\$|\\\]|\\\
 _IGNORED = re.compile(r"\\(displaystyle|textstyle|scriptstyle|left(?=[.])|right(?=[.]))")
 
 
+_INNER_DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\\(|\\\)")
+
+
 def mathtext_source(latex: str) -> str:
-    """The formula as mathtext wants it: one ``$...$`` with unsupported no-op commands removed."""
-    match = _DELIMITERS.match(latex)
-    body = match.group("body") if match else latex
-    body = _IGNORED.sub("", body).replace("\n", " ").strip()
-    return f"${body}$"
+    """The formula as mathtext wants it: math in ``$...$`` (text around it allowed), with
+    unsupported no-op commands removed."""
+    text = _IGNORED.sub("", latex).replace("\n", " ").strip()
+    match = _DELIMITERS.match(text)
+    if match and not _INNER_DELIMITERS.search(match.group("body")) and "$" not in match.group("body"):
+        return f"${match.group('body').strip()}$"
+    if "$" in text or _INNER_DELIMITERS.search(text):
+        return _INNER_DELIMITERS.sub("$", text)  # text with inline math: "Euler: $e^{i\pi}$"
+    return f"${text}$"
 
 
 FONT_SIZE = 13  # points; a little larger than the console text, as formulas read small

@@ -43,8 +43,11 @@ class ConsoleWidget(QWidget):
         self.prompt.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.prompt.setContentsMargins(4, 5, 0, 0)
 
-        input_row = QHBoxLayout()
-        input_row.setContentsMargins(0, 0, 0, 0)
+        input_area = QWidget(self)
+        input_area.setObjectName("input_area")
+        input_area.setStyleSheet("#input_area { border-top: 1px solid #d0d0d0; }")
+        input_row = QHBoxLayout(input_area)
+        input_row.setContentsMargins(0, 1, 0, 0)  # room for the border line
         input_row.setSpacing(0)
         input_row.addWidget(self.prompt)
         input_row.addWidget(self.editor, 1)
@@ -53,16 +56,13 @@ class ConsoleWidget(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.find_bar)
-        layout.addLayout(input_row)
+        layout.addWidget(input_area)
         self.setFocusProxy(self.editor)
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(self.backgroundRole(), self.view.theme.background)
         self.setPalette(palette)
-        self.editor.setStyleSheet(
-            f"QPlainTextEdit {{ background: {self.view.theme.background.name()}; "
-            f"border-top: 1px solid #d0d0d0; }}"
-        )
+        self.editor.setStyleSheet(f"QPlainTextEdit {{ background: {self.view.theme.background.name()}; }}")
 
         self.editor.submitted.connect(self.execute)
         kernel.execution_finished.connect(self._on_finished)

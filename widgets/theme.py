@@ -8,10 +8,12 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
 
 from conch.app.model.style import Color, xterm_rgb
 
-# Tango-like 16-colour palette, readable on a white background.
+# Tango-like 16-colour palette for a white background. "White" (7) and "bright white" (15)
+# are greys here: programs that print white text assume a dark background, and white on
+# white would hide it.
 _ANSI_16 = (
-    "#000000", "#c4261d", "#2f8a19", "#a37700", "#2452c2", "#a1339f", "#18868f", "#b0b0b0",
-    "#666666", "#ef3a2d", "#45b31c", "#c79a00", "#4b7dff", "#d452cf", "#20b0bc", "#ffffff",
+    "#000000", "#c4261d", "#2f8a19", "#a37700", "#2452c2", "#a1339f", "#18868f", "#8f949c",
+    "#666666", "#ef3a2d", "#45b31c", "#c79a00", "#4b7dff", "#d452cf", "#20b0bc", "#a9aeb6",
 )
 
 

@@ -13,9 +13,10 @@ from conch.widgets.theme import Metrics, Theme
 # Qt rich text understands a subset of CSS; these make pandas tables look like tables.
 _STYLE_SHEET = """
 table { border-collapse: collapse; margin: 2px 0; }
-th, td { padding: 2px 8px; border: 1px solid #d0d0d0; }
+th, td { padding: 2px 8px; border: 1px solid #d0d0d0; text-align: right; }
 th { background: #f2f2f2; font-weight: bold; }
 code, pre { font-family: monospace; background: #f5f5f5; }
+pre { line-height: 100%; }
 """
 
 
