@@ -110,8 +110,13 @@ class TranscriptView(QAbstractScrollArea):
             self._entry_heights[i] = [b.margin_top + b.layout(self.metrics, width) for b in blocks]
         self._dirty.clear()
         self._rebuild_from(first)
-        self._update_scrollbar(at_bottom)
-        self.viewport().update()
+        changed_y = self._tops[min(self._entry_start[first], len(self._blocks))]
+        self._update_scrollbar(at_bottom)  # scrolling blits (see scrollContentsBy)
+        # Repaint only from the first changed entry down; what is above it did not move.
+        top = max(0, changed_y - self.verticalScrollBar().value())
+        viewport = self.viewport()
+        if top < viewport.height():
+            viewport.update(0, top, viewport.width(), viewport.height() - top)
         self.updated.emit()
 
     def selected_text(self) -> str:
@@ -262,24 +267,29 @@ class TranscriptView(QAbstractScrollArea):
         self._update_scrollbar(at_bottom)
 
     # -- painting ------------------------------------------------------------------------------
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt override
+        self.viewport().scroll(dx, dy)  # move the pixels; only the uncovered strip repaints
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self.viewport())
-        painter.fillRect(event.rect(), self.theme.background)
+        exposed = event.rect()
+        painter.setClipRect(exposed)
+        painter.fillRect(exposed, self.theme.background)
         scroll = self.verticalScrollBar().value()
-        view_h = self.viewport().height()
+        y0, y1 = scroll + exposed.top(), scroll + exposed.bottom() + 1  # document coordinates
         ordered = self._ordered_selection()
-        first = max(0, bisect_right(self._tops, scroll) - 1)
+        first = max(0, bisect_right(self._tops, y0) - 1)
         for index in range(first, len(self._blocks)):
             top = self._tops[index]
-            if top >= scroll + view_h:
+            if top >= y1:
                 break
             block = self._blocks[index]
             content_top = top + block.margin_top
             height = self._tops[index + 1] - content_top
-            clip = (max(0, scroll - content_top), min(height, scroll + view_h - content_top))
+            clip = (max(0, y0 - content_top), min(height, y1 - content_top))
             if clip[1] <= clip[0] and height > 0:
                 continue
-            if block.gutter and clip[0] < self.metrics.line_height:
+            if block.gutter and clip[0] < self.metrics.line_height and clip[1] > 0:
                 painter.setPen(block.gutter_color or self.theme.foreground)
                 painter.setFont(self.metrics.font)
                 painter.drawText(

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from conch import ConsoleWidget
@@ -133,3 +134,21 @@ def test_html_loads_no_network_or_local_files(qtbot: QtBot, tmp_path: Path) -> N
     png = base64.b64encode(local.read_bytes()).decode()
     embedded = document.loadResource(image, QUrl(f"data:image/png;base64,{png}"))
     assert isinstance(embedded, QImage) and embedded.width() == 4
+
+
+def test_partial_repaints_leave_the_screen_as_a_full_repaint_would(qtbot: QtBot, console: ConsoleWidget) -> None:
+    # The view blits on scroll and repaints only changed regions; what is on screen must
+    # still equal a fresh render of everything.
+    cells = [
+        "for i in range(40): print(i)",
+        "1 + 1",
+        "import time\nfor i in range(20):\n    print(f'\\r{i:3d} ' + '#' * i, end='', flush=True); time.sleep(0.02)",
+    ]
+    for code in cells:
+        run(qtbot, console, code)
+    console.view.flush()
+    QApplication.processEvents()  # deliver the pending paint events
+    shown = QGuiApplication.primaryScreen().grabWindow(console.winId()).toImage()
+    fresh = console.grab().toImage().convertToFormat(shown.format())
+    assert shown.size() == fresh.size()
+    assert shown == fresh
