@@ -75,6 +75,8 @@ class TranscriptView(QAbstractScrollArea):
 
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.viewport().setAutoFillBackground(False)
+        # paintEvent fills every exposed rect itself; opaque lets Qt scroll by copying pixels.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
         self.verticalScrollBar().setSingleStep(self.metrics.line_height * 3)
         LatexRenderer.shared().rendered.connect(self._on_formula_rendered)
