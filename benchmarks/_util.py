@@ -132,7 +132,9 @@ class StallMeter:
     """Measures how long the Qt event loop goes without serving a 5 ms precise timer.
 
     ``max_gap`` is the longest interval between two consecutive ticks while running (about
-    5 ms when the loop is never blocked); ``gaps`` keeps every interval for percentiles.
+    5 ms when the loop is never blocked); ``gaps`` keeps every interval for percentiles, and
+    ``gap_cpu`` the CPU time the main thread used in each (``max_gap_cpu``: in the longest). A
+    gap with far less CPU than wall time was spent waiting, e.g. for a core on a loaded machine.
     Create it after the QApplication.
     """
 
@@ -141,7 +143,10 @@ class StallMeter:
 
         self.interval = interval_ms / 1000.0
         self.gaps: list[float] = []
+        self.gap_cpu: list[float] = []
         self._last = 0.0
+        self._last_cpu = 0.0
+        self.running = False
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
@@ -149,23 +154,135 @@ class StallMeter:
 
     def start(self) -> None:
         self.gaps.clear()
+        self.gap_cpu.clear()
+        self._last_cpu = time.thread_time()
         self._last = time.perf_counter()
         self._timer.start()
+        self.running = True
 
     def stop(self) -> None:
+        self.running = False
         self._timer.stop()
         # The stretch since the last tick counts too: the loop may be blocked right now.
         self.gaps.append(time.perf_counter() - self._last)
+        self.gap_cpu.append(time.thread_time() - self._last_cpu)
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        cpu = time.thread_time()
         self.gaps.append(now - self._last)
+        self.gap_cpu.append(cpu - self._last_cpu)
         self._last = now
+        self._last_cpu = cpu
 
     @property
     def max_gap(self) -> float:
         return max(self.gaps) if self.gaps else math.nan
 
     @property
+    def max_gap_cpu(self) -> float:
+        """Main-thread CPU time spent during the longest gap."""
+        if not self.gaps:
+            return math.nan
+        return self.gap_cpu[max(range(len(self.gaps)), key=self.gaps.__getitem__)]
+
+    @property
     def ticks(self) -> int:
         return len(self.gaps)
+
+
+# -- memory ----------------------------------------------------------------------------------
+def proc_status_bytes(field: str = "VmRSS", pid: int | str = "self") -> int:
+    """A ``/proc/<pid>/status`` memory field (VmRSS, VmHWM, …) in bytes; 0 where unavailable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def mib(value: float) -> str:
+    return "n/a" if not value or math.isnan(value) else f"{value / 2**20:.0f} MiB"
+
+
+# -- stall sampler ---------------------------------------------------------------------------
+class StallSampler:
+    """A poor man's sampling profiler for UI stalls: a thread watches a :class:`StallMeter`
+    and, while the loop has not ticked for ``threshold`` seconds, samples the main thread's
+    Python stack every ``every`` seconds. Garbage-collector pauses are timed too.
+
+    ``stalls`` lists, per stall, its start (perf_counter), length so far and the sampled
+    stacks (innermost frame last, as ``file:function:line`` strings).
+    """
+
+    def __init__(self, meter: "StallMeter", threshold: float = 0.030, every: float = 0.002) -> None:
+        import threading
+
+        self.meter = meter
+        self.threshold = threshold
+        self.every = every
+        self.stalls: list[dict[str, Any]] = []
+        self.gc_pauses: list[tuple[int, float]] = []
+        self._main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._gc_t0 = 0.0
+
+    def start(self) -> None:
+        import gc
+
+        gc.callbacks.append(self._on_gc)
+        self._thread.start()
+
+    def stop(self) -> None:
+        import gc
+
+        self._stop.set()
+        self._thread.join()
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_t0 = time.perf_counter()
+        else:
+            took = time.perf_counter() - self._gc_t0
+            if took > 0.002:
+                self.gc_pauses.append((int(info.get("generation", -1)), took))
+
+    def _run(self) -> None:
+        import traceback
+
+        current: dict[str, Any] | None = None
+        while not self._stop.wait(self.every):
+            last = self.meter._last
+            now = time.perf_counter()
+            if not self.meter.running or now - last < self.threshold:
+                current = None
+                continue
+            if current is None or current["start"] != last:
+                current = {"start": last, "length": 0.0, "stacks": []}
+                self.stalls.append(current)
+            current["length"] = now - last
+            frame = sys._current_frames().get(self._main or 0)  # noqa: SLF001 - diagnostics
+            if frame is not None:
+                stack = [f"{os.path.basename(f.filename)}:{f.name}:{f.lineno}"
+                         for f in traceback.extract_stack(frame)]
+                current["stacks"].append(stack)
+
+    def summary(self, top: int = 3) -> list[dict[str, Any]]:
+        """The ``top`` longest stalls, each with its most frequent innermost stacks."""
+        from collections import Counter
+
+        out = []
+        for stall in sorted(self.stalls, key=lambda s: -s["length"])[:top]:
+            counted = Counter(tuple(s[-8:]) for s in stall["stacks"])
+            out.append({
+                "length": stall["length"],
+                "samples": len(stall["stacks"]),
+                "stacks": [{"count": n, "stack": list(s)} for s, n in counted.most_common(4)],
+            })
+        return out
