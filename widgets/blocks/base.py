@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
 from conch.widgets.theme import Metrics, Theme
@@ -74,3 +75,10 @@ class Block:
         text = self.text_between(self.start(), self.end()).lower()
         if needle and needle in text:
             yield TextPosition(0, 0)
+
+
+def tint_selected(painter: QPainter, rect: QRectF, theme: Theme) -> None:
+    """Mark a selected picture (image, SVG, formula, rich text) with a translucent overlay."""
+    tint = QColor(theme.selection)
+    tint.setAlpha(90)
+    painter.fillRect(rect, tint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.base import Block, TextPosition, tint_selected
 from conch.widgets.theme import Metrics, Theme
 
 
@@ -88,15 +88,7 @@ class ImageBlock(Block):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.drawImage(QRectF(x, top + self._pad, w, h), self.image)
         if selection is not None:
-            painter.fillRect(QRectF(x, top + self._pad, w, h), _translucent(theme.selection))
+            tint_selected(painter, QRectF(x, top + self._pad, w, h), theme)
 
     def text_between(self, start: TextPosition, end: TextPosition) -> str:
         return self.fallback_text
-
-
-def _translucent(color: QColor) -> QColor:
-    result = QColor(color)
-    result.setAlpha(90)
-    return result
-
-

@@ -5,7 +5,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from conch.app.model.style import Style
-from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.base import Block, TextPosition, tint_selected
 from conch.widgets.blocks.text_block import StaticLines, TextBlock
 from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Metrics, Theme
@@ -64,9 +64,7 @@ class LatexBlock(Block):
             rect = QRectF(metrics.gutter_width, top + _PAD, state.width() / ratio, state.height() / ratio)
             painter.drawImage(rect, state)
             if selection is not None:
-                tint = QColor(theme.selection)
-                tint.setAlpha(90)
-                painter.fillRect(rect, tint)
+                tint_selected(painter, rect, theme)
         else:
             state.paint(painter, metrics, theme, top, clip, selection, highlight)
 

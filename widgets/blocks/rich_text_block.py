@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QRectF, QUrl
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QImage, QPainter, QPalette, QTextDocument
 
-from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.base import Block, TextPosition, tint_selected
 from conch.widgets.theme import Metrics, Theme
 
 # Qt rich text understands a subset of CSS; these make pandas tables look like tables.
@@ -106,7 +106,7 @@ class RichTextBlock(Block):
         painter.setClipRect(context.clip)
         self.document.documentLayout().draw(painter, context)
         if selection is not None:
-            painter.fillRect(context.clip.intersected(QRectF(0, 0, self._width, self._height)), _translucent(theme.selection))
+            tint_selected(painter, context.clip.intersected(QRectF(0, 0, self._width, self._height)), theme)
         painter.restore()
 
     def text_between(self, start: TextPosition, end: TextPosition) -> str:
@@ -119,9 +119,3 @@ def _proportional(metrics: Metrics) -> Any:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
     font.setPointSizeF(metrics.font.pointSizeF())
     return QFont(font)
-
-
-def _translucent(color: QColor) -> QColor:
-    result = QColor(color)
-    result.setAlpha(90)
-    return result

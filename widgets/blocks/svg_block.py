@@ -5,7 +5,7 @@ from PySide6.QtCore import QByteArray, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.base import Block, TextPosition, tint_selected
 from conch.widgets.theme import Metrics, Theme
 
 _PAD = 4
@@ -74,9 +74,7 @@ class SvgBlock(Block):
         w, h = self._size
         self.renderer.render(painter, QRectF(x, top + _PAD, w, h))
         if selection is not None:
-            tint = QColor(theme.selection)
-            tint.setAlpha(90)
-            painter.fillRect(QRectF(x, top + _PAD, w, h), tint)
+            tint_selected(painter, QRectF(x, top + _PAD, w, h), theme)
 
     def text_between(self, start: TextPosition, end: TextPosition) -> str:
         return self.fallback_text
