@@ -1,6 +1,7 @@
 """A tab's content: a console once its kernel is launched, or a message saying why not."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -9,6 +10,9 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
     from conch.app.kernel.launcher import LocalKernelProcess
     from conch.widgets.console import ConsoleWidget
+
+
+log = logging.getLogger(__name__)
 
 
 class KernelTab(QWidget):
@@ -44,6 +48,19 @@ class KernelTab(QWidget):
         self._stack.addWidget(self._message)
 
     def start(self) -> None:
+        try:
+            self._start()
+        except Exception as error:  # noqa: BLE001 - shown in the tab; the window must not hang
+            log.exception("could not open the console for %s", self.kernel_name)
+            self._show_error(f"Could not open a console for “{self.kernel_name}”: {error!r}")
+
+    def _show_error(self, text: str) -> None:
+        self.error = text
+        self._message.setText(text)
+        self._message.setStyleSheet("color: #b3261e; padding: 24px;")
+        self.state_changed.emit()
+
+    def _start(self) -> None:
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound
         from conch.app.kernel_session import session_for_launched, start_kernel
         from conch.widgets.console import ConsoleWidget
@@ -55,10 +72,7 @@ class KernelTab(QWidget):
             else:
                 session = start_kernel(self.kernel_name)
         except (KernelSpecNotFound, KernelLaunchError) as error:
-            self.error = str(error)
-            self._message.setText(self.error)
-            self._message.setStyleSheet("color: #b3261e; padding: 24px;")
-            self.state_changed.emit()
+            self._show_error(str(error))
             return
         self.console = ConsoleWidget(session, self)
         self._stack.addWidget(self.console)
