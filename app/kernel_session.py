@@ -72,6 +72,7 @@ class KernelSession(QObject):
         self.execution_count = 0
         """The prompt number of the last finished execution (0 after a (re)start)."""
         self._dead_reason: str | None = None
+        self._restarting = False
         self._reapers: list[ProcessReaper] = []
         self.client = self._connect(connection_info)
         self._watch = QTimer(self)
@@ -83,7 +84,9 @@ class KernelSession(QObject):
     # -- public --------------------------------------------------------------------------------
     @property
     def status(self) -> str:
-        return "dead" if self._dead_reason is not None else self.client.status
+        if self._dead_reason is not None:
+            return "dead"
+        return "starting" if self._restarting else self.client.status
 
     @property
     def kernel_name(self) -> str:
@@ -101,8 +104,9 @@ class KernelSession(QObject):
 
     def execute(self, code: str) -> str:
         """Run ``code`` as typed into a console; returns the request's msg_id."""
-        if self._dead_reason is not None:
-            self.transcript.add_notice(f"Not run: {self._dead_reason}", "error")
+        if self._dead_reason is not None or self._restarting:
+            why = self._dead_reason or "the kernel is restarting; run it again once the prompt is back."
+            self.transcript.add_notice(f"Not run: {why}", "error")
             return ""
         msg_id = self.client.execute(code)
         self._pending.add(msg_id)
@@ -126,7 +130,10 @@ class KernelSession(QObject):
             self.transcript.add_notice("Restart requested", "info")
             return
         old = self.process
+        self._watch.stop()
         self._teardown_connection()
+        self._restarting = True
+        self.status_changed.emit("starting")
         old_reaper_done = self._launch_after(old)
         self._reapers.append(ProcessReaper(old, old_reaper_done, grace=0.0, parent=self))
 
@@ -176,6 +183,7 @@ class KernelSession(QObject):
             self.process = process
             self.connection_info = info
             self._dead_reason = None
+            self._restarting = False
             self.execution_count = 0
             self.transcript.add_notice("Kernel restarted", "info")
             self.client = self._connect(info)
