@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
@@ -286,3 +286,29 @@ class StallSampler:
                 "stacks": [{"count": n, "stack": list(s)} for s, n in counted.most_common(4)],
             })
         return out
+
+
+def spin_qt(seconds: float) -> None:
+    """Run the Qt event loop for ``seconds`` (lets queued work settle between phases)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def wait_until_qt(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Run the Qt loop until ``predicate()`` holds (checked every 10 ms); never timed."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: (predicate() or time.monotonic() > deadline) and loop.quit())
+    timer.start()
+    if not predicate():
+        loop.exec()
+    timer.stop()
+    if not predicate():
+        raise TimeoutError(f"timed out waiting for {what}")

@@ -71,6 +71,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from _util import (
+    spin_qt,
+    wait_until_qt,
     children_of,
     environment,
     kill_leftovers,
@@ -386,27 +388,10 @@ class QtWorker:
                 "scroll_range": top}
 
     def spin(self, secs: float) -> None:
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        loop = QEventLoop()
-        QTimer.singleShot(int(secs * 1000), loop.quit)
-        loop.exec()
+        spin_qt(secs)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        """Run the Qt loop until ``predicate()`` holds (checked every 10 ms); never timed."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        loop = QEventLoop()
-        deadline = time.monotonic() + timeout
-        timer = QTimer()
-        timer.setInterval(10)
-        timer.timeout.connect(lambda: (predicate() or time.monotonic() > deadline) and loop.quit())
-        timer.start()
-        if not predicate():
-            loop.exec()
-        timer.stop()
-        if not predicate():
-            raise TimeoutError(f"timed out waiting for {what}")
+        wait_until_qt(predicate, timeout, what)
 
 
 class ConchWorker(QtWorker):

@@ -48,7 +48,7 @@ import tempfile
 import time
 from typing import Any, Callable
 
-from _util import environment, kill_leftovers, log, median, millis, p90, table, wait_gone
+from _util import environment, kill_leftovers, log, median, millis, p90, spin_qt, table, wait_gone, wait_until_qt
 
 CODE = "1+1"
 EXPECTED = "2"
@@ -176,27 +176,10 @@ class QtWorker:
         return sys.stdin.readline()
 
     def spin(self, seconds: float) -> None:
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
+        spin_qt(seconds)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        """Run the Qt loop until ``predicate()`` holds (checked every 10 ms); never timed."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        loop = QEventLoop()
-        deadline = time.monotonic() + timeout
-        timer = QTimer()
-        timer.setInterval(10)
-        timer.timeout.connect(lambda: (predicate() or time.monotonic() > deadline) and loop.quit())
-        timer.start()
-        if not predicate():
-            loop.exec()
-        timer.stop()
-        if not predicate():
-            raise TimeoutError(f"timed out waiting for {what}")
+        wait_until_qt(predicate, timeout, what)
 
 
 class ConchWorker(QtWorker):
