@@ -7,7 +7,8 @@ from pygments.lexer import Lexer
 
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.style import Style
-from conch.app.model.transcript import Cell, CellState, Entry, Notice
+from conch.app.model.plain_text import input_prompt, output_prompt
+from conch.app.model.transcript import Cell, Entry, Notice
 from conch.app.model.terminal_text import TerminalText
 from conch.widgets.blocks import Block, ImageBlock, StaticLines, TextBlock
 from conch.widgets.blocks.latex_block import LatexBlock
@@ -117,12 +118,8 @@ def _number(value: object) -> float | None:
 
 
 def _in_prompt(cell: Cell) -> str:
-    if cell.state in (CellState.QUEUED, CellState.RUNNING) and not cell.finished:
-        return "In [*]:"
-    count = "" if cell.execution_count is None else str(cell.execution_count)
-    return f"In [{count}]:"
+    return input_prompt(cell).rstrip()
 
 
 def _out_prompt(output: RichOutput) -> str:
-    count = "" if output.execution_count is None else str(output.execution_count)
-    return f"Out[{count}]:"
+    return output_prompt(output).rstrip()

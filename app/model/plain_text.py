@@ -12,6 +12,11 @@ def input_prompt(cell: Cell) -> str:
     return f"In [{count}]: "
 
 
+def output_prompt(output: RichOutput) -> str:
+    count = "" if output.execution_count is None else output.execution_count
+    return f"Out[{count}]: "
+
+
 def transcript_text(transcript: Transcript) -> str:
     """Prompts, code and the text of every output, cells separated by a blank line."""
     chunks: list[str] = []
@@ -32,8 +37,7 @@ def _cell_text(cell: Cell) -> str:
     for output in cell.outputs:
         text = output.text
         if isinstance(output, RichOutput) and output.kind == "result":
-            count = "" if output.execution_count is None else output.execution_count
-            text = f"Out[{count}]: {text}"
+            text = output_prompt(output) + text
         if text and not text.endswith("\n"):
             text += "\n"
         parts.append(text)
