@@ -7,10 +7,12 @@ from typing import Any
 from jupyter_client.session import Session
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from conch.app.kernel.client import KernelClient
+from conch.app.kernel.client import KernelClient, ReplyHandler
 from conch.app.kernel.launcher import LocalKernelProcess
 from conch.app.kernel.transport import Message
 from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.model.history import InputHistory
+from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
 from conch.app.model.transcript import CellState, Transcript
 from conch.app.process_reaper import ProcessReaper, track
@@ -54,6 +56,11 @@ class KernelSession(QObject):
     """The kernel process ended or stopped answering; carries a message for the user."""
     closed = Signal()
     """After :meth:`shutdown`: the connection is closed and a launched process is gone."""
+    payload = Signal(object)
+    """An execute_reply carried a payload (a ``Page``, ``NextInput`` or ``ExitRequest``)."""
+    input_requested = Signal(str, bool, str)
+    """The kernel waits for input: (prompt, password, the execution's msg_id). Answer with
+    :meth:`answer_input`."""
 
     def __init__(
         self,
@@ -74,6 +81,10 @@ class KernelSession(QObject):
         self._dead_reason: str | None = None
         self._restarting = False
         self._reapers: list[ProcessReaper] = []
+        self.history = InputHistory()
+        """What was run in this session (and before it, as the kernel remembers); kept across restarts."""
+        self._history_loaded = False
+        self._input_request: tuple[str, bool, str] | None = None
         self.client = self._connect(connection_info)
         self._watch = QTimer(self)
         self._watch.setInterval(_PROCESS_WATCH_MS)
@@ -110,8 +121,46 @@ class KernelSession(QObject):
             return ""
         msg_id = self.client.execute(code)
         self._pending.add(msg_id)
+        self.history.add(code)
         self.transcript.add_cell(code, msg_id)
         return msg_id
+
+    @property
+    def accepts_requests(self) -> bool:
+        """False while the kernel is dead or restarting (requests would go nowhere)."""
+        return self._dead_reason is None and not self._restarting
+
+    def complete(self, code: str, cursor_pos: int, on_reply: ReplyHandler) -> str | None:
+        """Ask for completions (``cursor_pos`` in code points); None if the kernel cannot answer."""
+        return self.client.complete(code, cursor_pos, on_reply) if self.accepts_requests else None
+
+    def inspect(self, code: str, cursor_pos: int, on_reply: ReplyHandler, detail_level: int = 0) -> str | None:
+        """Ask for help on the name at ``cursor_pos``; None if the kernel cannot answer."""
+        return self.client.inspect(code, cursor_pos, detail_level, on_reply) if self.accepts_requests else None
+
+    def is_complete(self, code: str, on_reply: ReplyHandler) -> str | None:
+        """Ask whether ``code`` is ready to run; None if the kernel cannot answer."""
+        return self.client.is_complete(code, on_reply) if self.accepts_requests else None
+
+    @property
+    def waiting_for_input(self) -> bool:
+        return self._input_request is not None
+
+    def answer_input(self, value: str) -> None:
+        """Send what the user typed for the pending ``input_request`` and echo it in the transcript
+        (a password shows as dots, whatever its length)."""
+        if self._input_request is None:
+            return
+        prompt, password, parent = self._input_request
+        self._input_request = None
+        self.client.input_reply(value)
+        cell = self.transcript.cell_for(parent) if parent else None
+        if cell is None:
+            cells = list(self.transcript.cells())
+            cell = cells[-1] if cells else None
+        if cell is not None:
+            shown = "••••••••" if password else value
+            self.transcript.append_stream(cell, "stdout", f"{prompt}\x1b[1m{shown}\x1b[22m\n")
 
     def is_busy(self) -> bool:
         """True while an execution this session asked for has not finished."""
@@ -164,8 +213,28 @@ class KernelSession(QObject):
         client.kernel_ready.connect(self.ready.emit)
         client.problem.connect(lambda text: log.warning("kernel %s: %s", self.kernel_name, text))
         client.heartbeat.connect(self._on_heartbeat)
+        client.stdin_request.connect(self._on_input_request)
         client.start()
+        if not self._history_loaded:
+            # Sent right behind kernel_info, so the kernel answers before running anything
+            # typed meanwhile and the loaded tail never repeats this session's entries.
+            client.history(self._on_history)
         return client
+
+    def _on_history(self, reply: Message) -> None:
+        content = reply.get("content", {})
+        entries = content.get("history") if content.get("status", "ok") == "ok" else None
+        if isinstance(entries, list):
+            self._history_loaded = True
+            self.history.load(
+                str(item[2]) for item in entries if isinstance(item, (list, tuple)) and len(item) >= 3
+            )
+
+    def _on_input_request(self, message: Message) -> None:
+        content = message.get("content", {})
+        parent = str(message.get("parent_header", {}).get("msg_id", ""))
+        self._input_request = (str(content.get("prompt", "")), bool(content.get("password", False)), parent)
+        self.input_requested.emit(*self._input_request)
 
     def _teardown_connection(self) -> None:
         self._abort_pending("kernel restarted")
@@ -200,6 +269,10 @@ class KernelSession(QObject):
         if cell is not None and cell.execution_count is not None:
             self.execution_count = cell.execution_count
         self._pending.discard(msg_id)
+        if self._input_request is not None and self._input_request[2] == msg_id:
+            self._input_request = None  # interrupted while waiting for input
+        for item in parse_payloads(reply.get("content", {})):
+            self.payload.emit(item)
         self.execution_finished.emit(msg_id)
 
     def _on_heartbeat(self, ok: bool) -> None:
@@ -230,6 +303,7 @@ class KernelSession(QObject):
         self.died.emit(reason)
 
     def _abort_pending(self, why: str) -> None:
+        self._input_request = None
         for msg_id in sorted(self._pending):
             cell = self.transcript.cell_for(msg_id)
             if cell is not None and not cell.finished:

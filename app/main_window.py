@@ -7,8 +7,9 @@ from PySide6.QtCore import QTimer, Signal
 from importlib.resources import files
 
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
+from conch.app.settings import Settings
 from conch.widgets.kernel_tab import KernelTab
 
 if TYPE_CHECKING:
@@ -21,10 +22,11 @@ class MainWindow(QMainWindow):
     all_kernels_closed = Signal()
     """After the window closed: every tab's kernel has been shut down."""
 
-    def __init__(self, kernel_name: str = "python3") -> None:
+    def __init__(self, kernel_name: str = "python3", settings: Settings | None = None) -> None:
         super().__init__()
         self._closing: set[KernelTab] = set()
         self.kernel_name = kernel_name
+        self.settings = settings or Settings.load()
         self.setWindowTitle("Conch")
         self.setWindowIcon(QIcon(str(files("conch.resources") / "conch.svg")))
         self.resize(960, 720)
@@ -37,16 +39,20 @@ class MainWindow(QMainWindow):
         self.kernel_state = QLabel(self)
         self.statusBar().addPermanentWidget(self.kernel_state)
         self._build_menus()
+        self._exit_question: QMessageBox | None = None
+        for problem in self.settings.problems:
+            self.statusBar().showMessage(f"Settings: {problem}", 15000)
 
     def _build_menus(self) -> None:
+        keys = self.settings.shortcuts
         file_menu = self.menuBar().addMenu("&File")
-        _add(file_menu, "&New Tab", QKeySequence(QKeySequence.StandardKey.AddTab), self.new_tab)
-        _add(file_menu, "&Close Tab", QKeySequence(QKeySequence.StandardKey.Close), self.close_current_tab)
+        _add(file_menu, "&New Tab", keys["new_tab"], self.new_tab)
+        _add(file_menu, "&Close Tab", keys["close_tab"], self.close_current_tab)
         file_menu.addSeparator()
-        _add(file_menu, "&Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.close)
+        _add(file_menu, "&Quit", keys["quit"], self.close)
         kernel_menu = self.menuBar().addMenu("&Kernel")
-        _add(kernel_menu, "&Interrupt", QKeySequence("Ctrl+I"), self.interrupt_kernel)
-        _add(kernel_menu, "&Restart", QKeySequence("Ctrl+."), self.restart_kernel)
+        _add(kernel_menu, "&Interrupt", keys["interrupt"], self.interrupt_kernel)
+        _add(kernel_menu, "&Restart", keys["restart"], self.restart_kernel)
 
     # -- tabs ----------------------------------------------------------------------------------
     def new_tab(
@@ -57,10 +63,12 @@ class MainWindow(QMainWindow):
     ) -> KernelTab:
         """Open a tab and connect its kernel on the next event-loop turn (launching it
         unless ``launched`` gives a process that is already booting)."""
-        tab = KernelTab(kernel_name or self.kernel_name, self, launched=launched)
+        tab = KernelTab(kernel_name or self.kernel_name, self, launched=launched, settings=self.settings)
         index = self.tabs.addTab(tab, tab.title())
         self.tabs.setCurrentIndex(index)
         tab.state_changed.connect(lambda: self._on_tab_state(tab))
+        tab.status_message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        tab.exit_requested.connect(lambda: self.confirm_exit(tab))
         QTimer.singleShot(0, tab.start)
         return tab
 
@@ -88,6 +96,27 @@ class MainWindow(QMainWindow):
         tab.deleteLater()
         if not self._closing and not self.isVisible():
             self.all_kernels_closed.emit()
+
+    def confirm_exit(self, tab: KernelTab) -> QMessageBox:
+        """The kernel in ``tab`` asked to exit: ask (without blocking) before closing the tab."""
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Close Tab",
+            f"The kernel “{tab.title()}” asked to exit. Close this tab and shut the kernel down?",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        question.setDefaultButton(QMessageBox.StandardButton.Close)
+
+        def answered(button: int) -> None:
+            index = self.tabs.indexOf(tab)
+            if button == QMessageBox.StandardButton.Close and index >= 0:
+                self.close_tab(index)
+
+        question.finished.connect(answered)
+        question.open()
+        self._exit_question = question
+        return question
 
     def interrupt_kernel(self) -> None:
         tab = self.current_tab()
@@ -118,9 +147,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.all_kernels_closed.emit)
 
 
-def _add(menu: QMenu, text: str, shortcut: QKeySequence, slot: Callable[[], object]) -> QAction:
+def _add(menu: QMenu, text: str, keys: tuple[str, ...], slot: Callable[[], object]) -> QAction:
     action = QAction(text, menu)
-    action.setShortcut(shortcut)
+    action.setShortcuts([QKeySequence(k) for k in keys])
     action.triggered.connect(lambda _checked=False: slot())
     menu.addAction(action)
     return action

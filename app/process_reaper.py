@@ -49,7 +49,8 @@ class ProcessReaper(QObject):
         self._timer.start()
         if grace <= 0:
             process.kill()
-        self._poll()
+        # First look on the next event-loop turn: ``on_gone`` never runs inside the caller.
+        QTimer.singleShot(0, self, self._poll)
 
     def _poll(self) -> None:
         if self._process.is_alive():

@@ -14,6 +14,21 @@ from pytestqt.qtbot import QtBot  # noqa: E402
 from conch.app.kernel.launcher import LocalKernelProcess  # noqa: E402
 
 
+def pid_exists(pid: int) -> bool:
+    """Whether a process with this PID still exists (a zombie counts as gone only once reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own settings file."""
+    monkeypatch.setenv("CONCH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def kernel_process(qtbot: QtBot) -> Iterator[LocalKernelProcess]:
     """A started python3 kernel; killed, reaped and cleaned up afterwards."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-QT_FREE_PACKAGES = ("conch.app.model", "conch.app.kernel", "conch.app.events")
+QT_FREE_PACKAGES = ("conch.app.model", "conch.app.kernel", "conch.app.events", "conch.app.settings", "conch.app.shortcuts")
 
 
 @pytest.mark.timeout(300)

@@ -2,16 +2,28 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
+from conch.app.model.payloads import ExitRequest, NextInput, Page
 from conch.app.model.plain_text import transcript_text
+from conch.app.settings import Settings
 from conch.widgets.block_factory import RENDERABLE
+from conch.widgets.editor.calltip import CallTip
+from conch.widgets.editor.completer import Completer
+from conch.widgets.editor.completion_popup import CompletionPopup
+from conch.widgets.editor.enter_controller import EnterController
+from conch.widgets.editor.history_navigator import HistoryNavigator
+from conch.widgets.editor.history_search_bar import HistorySearchBar
+from conch.widgets.editor.inspector import Inspector
 from conch.widgets.find_bar import FindBar
 from conch.widgets.highlight import lexer_for
 from conch.widgets.input_editor import InputEditor
+from conch.widgets.keymap import KeyMap
+from conch.widgets.pager import Pager
+from conch.widgets.stdin_field import StdinField
 from conch.widgets.transcript_view import TranscriptView
 
 
@@ -24,18 +36,29 @@ class ConsoleWidget(QWidget):
 
     execution_finished = Signal(str)
     """An execution finished and its output is in the view; carries the request's msg_id."""
+    status_message = Signal(str)
+    """A short message for the user (a status bar shows it): why Enter made a new line,
+    no completions, a bad settings file, ..."""
+    exit_requested = Signal(bool)
+    """The kernel asked to close this console (``exit``); carries ``keep_kernel``."""
 
-    def __init__(self, kernel: KernelSession, parent: QWidget | None = None) -> None:
+    def __init__(self, kernel: KernelSession, parent: QWidget | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.kernel = kernel
+        self.settings = settings or Settings.load()
         kernel.set_renderable(RENDERABLE)
+        keymap = KeyMap(self.settings.shortcuts)
         self.view = TranscriptView(kernel.transcript, parent=self)
-        self.editor = InputEditor(self.view.metrics, parent=self)
+        self.editor = InputEditor(self.view.metrics, keymap, parent=self)
+        self.pager = Pager(self.view.theme, self.view.metrics, self)
         self.find_bar = FindBar(self.view, self)
         self.view.find_requested.connect(self.find_bar.open_bar)
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.find_bar.open_bar)
+        for sequence in keymap.sequences("find"):
+            find = QShortcut(sequence, self)
+            find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            find.activated.connect(self.find_bar.open_bar)
+        self.stdin_field = StdinField(self.view.metrics)
+        self.stdin_field.hide()
         self.prompt = QLabel(self)
         self._shown_prompt = ("", "")
         self.prompt.setFont(self.view.metrics.font)
@@ -43,6 +66,33 @@ class ConsoleWidget(QWidget):
         self.prompt.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.prompt.setContentsMargins(4, 5, 0, 0)
 
+        # Editor features, each a small controller on the editor (see conch.widgets.editor).
+        self.enter = EnterController(self.editor, kernel, self._run_typed, parent=self)
+        self.completer = Completer(self.editor, kernel, CompletionPopup(self))
+        self.inspector = Inspector(self.editor, kernel, CallTip(self.view.theme, self.view.metrics, self), self.show_page)
+        self.history = HistoryNavigator(self.editor, kernel.history)
+        self.history_search = HistorySearchBar(self.editor, kernel.history, self)
+        self.editor.set_action("copy_or_interrupt", self._copy_or_interrupt)
+        self.editor.set_action("clear_transcript", self._clear_transcript)
+        self.editor.set_action("dismiss", self._dismiss)
+        for source in (self.enter, self.completer, self.inspector):
+            source.status_message.connect(self.status_message)
+        self.enter.queued_changed.connect(self._update_prompt)
+
+        self._build_layout()
+        self.editor.submitted.connect(self.execute)
+        self.stdin_field.answered.connect(self._answer_input)
+        self.stdin_field.interrupt_requested.connect(self.interrupt)
+        kernel.execution_finished.connect(self._on_finished)
+        kernel.status_changed.connect(self._on_status)
+        kernel.ready.connect(self._on_ready)
+        kernel.payload.connect(self._on_payload)
+        kernel.input_requested.connect(self._on_input_requested)
+        if kernel.client.kernel_info is not None:
+            self._on_ready(kernel.client.kernel_info)
+        self._update_prompt()
+
+    def _build_layout(self) -> None:
         input_area = QWidget(self)
         input_area.setObjectName("input_area")
         input_area.setStyleSheet("#input_area { border-top: 1px solid #d0d0d0; }")
@@ -51,11 +101,18 @@ class ConsoleWidget(QWidget):
         input_row.setSpacing(0)
         input_row.addWidget(self.prompt)
         input_row.addWidget(self.editor, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.pager)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.find_bar)
+        layout.addWidget(self.history_search)
         layout.addWidget(input_area)
         self.setFocusProxy(self.editor)
         self.setAutoFillBackground(True)
@@ -64,17 +121,11 @@ class ConsoleWidget(QWidget):
         self.setPalette(palette)
         self.editor.setStyleSheet(f"QPlainTextEdit {{ background: {self.view.theme.background.name()}; }}")
 
-        self.editor.submitted.connect(self.execute)
-        kernel.execution_finished.connect(self._on_finished)
-        kernel.status_changed.connect(self._update_prompt)
-        kernel.ready.connect(self._on_ready)
-        if kernel.client.kernel_info is not None:
-            self._on_ready(kernel.client.kernel_info)
-        self._update_prompt()
-
     # -- embedding API -------------------------------------------------------------------------
     def execute(self, code: str) -> str:
         """Run ``code`` as if typed into the editor and submitted; returns the msg_id."""
+        self.completer.close()
+        self.inspector.close()
         msg_id = self.kernel.execute(code)
         self.view.scroll_to_bottom()
         self._update_prompt()
@@ -89,18 +140,90 @@ class ConsoleWidget(QWidget):
     def outputs(self) -> list[Output]:
         return self.kernel.transcript.outputs()
 
-    # -- internals -----------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Interrupt the kernel (a signal for a launched kernel, else ``interrupt_request``)."""
+        self.kernel.interrupt()
+        self.status_message.emit("Interrupt sent to the kernel.")
+
+    def show_page(self, page: Page) -> None:
+        """Open the pager with ``page`` (help text); Esc closes it."""
+        self.pager.show_page(page)
+
+    # -- keys ----------------------------------------------------------------------------------
+    def _run_typed(self, code: str) -> None:
+        self.execute(code)
+
+    def _copy_or_interrupt(self) -> bool:
+        if self.editor.textCursor().hasSelection():
+            self.editor.copy()
+        elif self.view.selected_text():
+            self.view.copy()
+        else:
+            self.interrupt()
+        return True
+
+    def _clear_transcript(self) -> bool:
+        self.kernel.transcript.clear()
+        return True
+
+    def _dismiss(self) -> bool:
+        """Esc: close the innermost thing that is open."""
+        if self.completer.close() or self.inspector.close() or self.enter.cancel():
+            return True
+        if self.pager.isVisible():
+            self.pager.close_pager()
+            return True
+        return False
+
+    # -- kernel events -------------------------------------------------------------------------
     def _on_ready(self, info: dict[str, object]) -> None:
         language_info = info.get("language_info")
         lexer = lexer_for(language_info if isinstance(language_info, dict) else None)
         self.view.set_lexer(lexer)
         self.editor.set_lexer(lexer)
         self._update_prompt()
+        for problem in self.settings.problems:
+            self.status_message.emit(f"Settings: {problem}")
+
+    def _on_status(self, status: str) -> None:
+        if status in ("dead", "starting") and self.stdin_field.isVisible():
+            self._close_input()
+        self._update_prompt()
 
     def _on_finished(self, msg_id: str) -> None:
+        if self.stdin_field.isVisible() and not self.kernel.waiting_for_input:
+            self._close_input()  # interrupted while waiting for input
         self.view.flush()
         self._update_prompt()
         self.execution_finished.emit(msg_id)
+
+    def _on_payload(self, payload: object) -> None:
+        if isinstance(payload, Page):
+            self.show_page(payload)
+        elif isinstance(payload, NextInput):
+            current = self.editor.code()
+            keep = "" if payload.replace or not current.strip() else "\n" + current
+            self.editor.set_code(payload.text.rstrip("\n") + keep)
+        elif isinstance(payload, ExitRequest):
+            self.exit_requested.emit(payload.keep_kernel)
+
+    def _on_input_requested(self, prompt: str, password: bool, _parent: str) -> None:
+        self.stdin_field.ask(prompt, password)
+        self.view.flush()
+        self.view.set_footer(self.stdin_field)
+        self.stdin_field.setFocus()
+        self._update_prompt()
+
+    def _answer_input(self, value: str) -> None:
+        self.kernel.answer_input(value)
+        self._close_input()
+
+    def _close_input(self) -> None:
+        had_focus = self.stdin_field.field.hasFocus()
+        self.view.set_footer(None)
+        if had_focus or self.focusWidget() is None:
+            self.editor.setFocus()
+        self._update_prompt()
 
     def _update_prompt(self, *_: object) -> None:
         status = self.kernel.status
@@ -108,6 +231,8 @@ class ConsoleWidget(QWidget):
             text, colour = "starting…", "#888888"
         elif status == "dead":
             text, colour = "dead", self.view.theme.notice["error"].name()
+        elif self.enter.queued:
+            text, colour = "queued", self.view.theme.in_prompt.name()
         elif self.kernel.is_busy():
             text, colour = "In [*]:", self.view.theme.in_prompt.name()
         else:

@@ -1,29 +1,50 @@
 """The code editor at the bottom of a console."""
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer
 
 from conch.app.model.style import Style
 from conch.widgets.highlight import highlight_lines
+from conch.widgets.keymap import KeyMap
 from conch.widgets.theme import Metrics
+
+KeyFilter = Callable[[QKeyEvent], bool]
+ActionHandler = Callable[[], bool]
+
+_INDENT = re.compile(r"[ \t]*")
+INDENT_WIDTH = 4
 
 
 class InputEditor(QPlainTextEdit):
     """A plain-text code editor that grows with its content.
 
-    Enter or Shift+Enter submits the code; Ctrl+Enter inserts a new line.
+    Keys go, in order, to the key filters (an open completion list, a pending Enter, ...),
+    then to the handler of the action the :class:`KeyMap` names, then to normal editing.
+    Without other handlers, Enter or Shift+Enter submits and Ctrl+Enter inserts a new line.
     """
 
     submitted = Signal(str)
-    """The user asked to run this code."""
+    """The user asked to run this code (the editor has been cleared)."""
+    typed = Signal(str)
+    """Text was typed (after it was inserted): lets completion and help follow typing."""
 
-    def __init__(self, metrics: Metrics, parent: QWidget | None = None) -> None:
+    def __init__(self, metrics: Metrics, keymap: KeyMap | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._metrics = metrics
+        self.keymap = keymap or KeyMap()
+        self._filters: list[KeyFilter] = []
+        self._actions: dict[str, ActionHandler] = {
+            "execute": self._submit_action,
+            "execute_now": self._submit_action,
+            "newline": self._newline_action,
+        }
         self.setFont(metrics.font)
         self.setTabStopDistance(4 * metrics.char_width)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -35,15 +56,80 @@ class InputEditor(QPlainTextEdit):
     def set_lexer(self, lexer: Lexer) -> None:
         self.highlighter.set_lexer(lexer)
 
+    # -- extension points ----------------------------------------------------------------------
+    def add_key_filter(self, key_filter: KeyFilter) -> None:
+        """Let ``key_filter`` see key presses first; it returns True when it consumed one."""
+        self._filters.append(key_filter)
+
+    def set_action(self, action: str, handler: ActionHandler) -> None:
+        """Handle ``action`` (a shortcut table name); the handler returns False to let the key
+        do what it normally does."""
+        self._actions[action] = handler
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-                self.insertPlainText("\n")
+        for key_filter in self._filters:
+            if key_filter(event):
                 return
-            self.submit()
+        action = self.keymap.action_for(event)
+        handler = self._actions.get(action) if action else None
+        if handler is not None and handler():
+            return
+        if action in ("execute", "execute_now", "newline"):
+            return  # never let Qt insert its own paragraph break for an unhandled Enter
+        if event.key() == Qt.Key.Key_Backspace and not event.modifiers() and self._dedent():
             return
         super().keyPressEvent(event)
+        if event.text() and event.text().isprintable():
+            self.typed.emit(event.text())
+
+    # -- editing helpers -----------------------------------------------------------------------
+    def code(self) -> str:
+        return self.toPlainText()
+
+    def set_code(self, code: str) -> None:
+        """Replace the input (undoable), cursor at the end."""
+        cursor = self.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(code)
+        cursor.endEditBlock()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        self.setTextCursor(cursor)
+
+    def insert_newline(self, indent: str | None = None) -> None:
+        """A new line at the cursor, indented like the current line unless ``indent`` is given."""
+        cursor = self.textCursor()
+        if indent is None:
+            indent = self.current_indent()
+        cursor.insertText("\n" + indent)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def current_indent(self) -> str:
+        line = self.textCursor().block().text()
+        match = _INDENT.match(line)
+        return match.group(0) if match else ""
+
+    def line_before_cursor(self) -> str:
+        cursor = self.textCursor()
+        return cursor.block().text()[: cursor.positionInBlock()]
+
+    def cursor_on_first_line(self) -> bool:
+        return self.textCursor().blockNumber() == 0
+
+    def cursor_on_last_line(self) -> bool:
+        return self.textCursor().blockNumber() == self.document().blockCount() - 1
+
+    def _dedent(self) -> bool:
+        """Backspace in leading spaces goes back to the previous multiple of four."""
+        cursor = self.textCursor()
+        before = self.line_before_cursor()
+        if cursor.hasSelection() or not before or before.strip(" "):
+            return False
+        remove = (len(before) - 1) % INDENT_WIDTH + 1
+        cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, remove)
+        cursor.removeSelectedText()
+        return True
 
     def submit(self) -> None:
         """Emit :attr:`submitted` with the code (even if empty, like pressing Enter in a REPL)."""
@@ -51,6 +137,15 @@ class InputEditor(QPlainTextEdit):
         self.clear()
         self.submitted.emit(code)
 
+    def _submit_action(self) -> bool:
+        self.submit()
+        return True
+
+    def _newline_action(self) -> bool:
+        self.insert_newline()
+        return True
+
+    # -- size ----------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         lines = min(max(1, self.document().blockCount()), 15)
         return QSize(super().sizeHint().width(), self._height_for(lines))
@@ -71,6 +166,10 @@ class _PygmentsHighlighter(QSyntaxHighlighter):
         # Plain until the kernel says its language (compiling a lexer costs ~50 ms).
         self._lexer: Lexer = TextLexer(stripnl=False, ensurenl=False)
         self._formats: dict[Style, QTextCharFormat] = {}
+
+    @property
+    def lexer(self) -> Lexer:
+        return self._lexer
 
     def set_lexer(self, lexer: Lexer) -> None:
         self._lexer = lexer

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
     from conch.app.kernel.launcher import LocalKernelProcess
+    from conch.app.settings import Settings
     from conch.widgets.console import ConsoleWidget
 
 
@@ -27,6 +28,10 @@ class KernelTab(QWidget):
     """The tab's title or kernel state changed."""
     closed = Signal()
     """After :meth:`shutdown`: the tab's kernel (if it launched one) is gone."""
+    status_message = Signal(str)
+    """A message from the console for the status bar."""
+    exit_requested = Signal()
+    """The kernel asked to close this tab (the user ran ``exit``)."""
 
     def __init__(
         self,
@@ -34,9 +39,11 @@ class KernelTab(QWidget):
         parent: QWidget | None = None,
         *,
         launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
+        settings: "Settings | None" = None,
     ) -> None:
         super().__init__(parent)
         self.kernel_name = kernel_name
+        self._settings = settings
         self._launched = launched
         self.console: "ConsoleWidget | None" = None
         self.error: str | None = None
@@ -74,7 +81,9 @@ class KernelTab(QWidget):
         except (KernelSpecNotFound, KernelLaunchError) as error:
             self._show_error(str(error))
             return
-        self.console = ConsoleWidget(session, self)
+        self.console = ConsoleWidget(session, self, settings=self._settings)
+        self.console.status_message.connect(self.status_message)
+        self.console.exit_requested.connect(lambda _keep: self.exit_requested.emit())
         self._stack.addWidget(self.console)
         self._stack.setCurrentWidget(self.console)
         self.console.editor.setFocus()

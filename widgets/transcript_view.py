@@ -66,6 +66,7 @@ class TranscriptView(QAbstractScrollArea):
         """Text (lower case) marked wherever it is visible: the find bar's needle."""
         self._anchor: Anchor | None = None
         self._head: Anchor | None = None
+        self._footer: QWidget | None = None
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
         self._frame.timeout.connect(self.flush)
@@ -113,6 +114,7 @@ class TranscriptView(QAbstractScrollArea):
         self._rebuild_from(first)
         changed_y = self._tops[min(self._entry_start[first], len(self._blocks))]
         self._update_scrollbar(at_bottom)  # scrolling blits (see scrollContentsBy)
+        self._place_footer()
         # Repaint only from the first changed entry down; what is above it did not move.
         top = max(0, changed_y - self.verticalScrollBar().value())
         viewport = self.viewport()
@@ -182,6 +184,26 @@ class TranscriptView(QAbstractScrollArea):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
+    def set_footer(self, widget: QWidget | None) -> None:
+        """Show ``widget`` right after the last block, in line with the text (the stdin field),
+        or remove the current one. The view scrolls to show it."""
+        if self._footer is not None and self._footer is not widget:
+            self._footer.hide()
+        self._footer = widget
+        if widget is not None:
+            widget.setParent(self.viewport())
+            widget.show()
+        self._update_scrollbar(widget is not None or self._at_bottom())
+        self._place_footer()
+
+    def _place_footer(self) -> None:
+        if self._footer is None:
+            return
+        y = self._tops[-1] + 2 - self.verticalScrollBar().value()
+        self._footer.setGeometry(
+            self.metrics.gutter_width, y, self._content_width(), self._footer.sizeHint().height()
+        )
+
     # -- model events --------------------------------------------------------------------------
     def _on_added(self, entry: Entry) -> None:
         self._entry_index[id(entry)] = len(self._entry_blocks)
@@ -206,12 +228,14 @@ class TranscriptView(QAbstractScrollArea):
         self._anchor = self._head = None
         self._rebuild_from(0)
         self._update_scrollbar(True)
+        self._place_footer()
         self.viewport().update()
 
     def _on_formula_rendered(self, _latex: str) -> None:
         at_bottom = self._at_bottom()
         self._relayout_all()
         self._update_scrollbar(at_bottom)
+        self._place_footer()
         self.viewport().update()
 
     def _schedule(self) -> None:
@@ -254,7 +278,8 @@ class TranscriptView(QAbstractScrollArea):
     def _update_scrollbar(self, stick_to_bottom: bool) -> None:
         bar = self.verticalScrollBar()
         page = self.viewport().height()
-        bar.setRange(0, max(0, self._tops[-1] + self.metrics.line_height - page))
+        footer = self._footer.sizeHint().height() + 4 if self._footer is not None else 0
+        bar.setRange(0, max(0, self._tops[-1] + self.metrics.line_height + footer - page))
         bar.setPageStep(page)
         if stick_to_bottom:
             bar.setValue(bar.maximum())
@@ -266,10 +291,11 @@ class TranscriptView(QAbstractScrollArea):
             self._width = self._content_width()
             self._relayout_all()
         self._update_scrollbar(at_bottom)
+        self._place_footer()
 
     # -- painting ------------------------------------------------------------------------------
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt override
-        self.viewport().scroll(dx, dy)  # move the pixels; only the uncovered strip repaints
+        self.viewport().scroll(dx, dy)  # move the pixels (and the footer); only the uncovered strip repaints
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self.viewport())

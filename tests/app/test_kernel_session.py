@@ -10,13 +10,7 @@ from conch import start_kernel
 from conch.app.kernel.launcher import KernelSpecNotFound
 from conch.app.model.transcript import CellState, Notice
 
-
-def pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from ..conftest import pid_exists
 
 
 def test_shutdown_returns_at_once_and_leaves_no_process(qtbot: QtBot) -> None:

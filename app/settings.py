@@ -1,0 +1,66 @@
+"""User settings: one typed object read from ``settings.json`` (Qt-free).
+
+The file lives in the user's config folder (``CONCH_CONFIG_DIR`` overrides it)::
+
+    {"shortcuts": {"execute_now": ["Shift+Return", "Ctrl+J"], "clear_transcript": "Ctrl+K"}}
+
+A missing file means defaults; a broken one means defaults plus a message naming the problem.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conch.app.shortcuts import SHORTCUTS, resolve
+
+SETTINGS_FILE = "settings.json"
+
+
+def config_dir() -> Path:
+    """Where Conch keeps its settings."""
+    override = os.environ.get("CONCH_CONFIG_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("conch", appauthor=False))
+
+
+@dataclass
+class Settings:
+    """Everything a user can configure, with its defaults."""
+
+    shortcuts: dict[str, tuple[str, ...]] = field(default_factory=lambda: {s.action: s.keys for s in SHORTCUTS})
+    problems: list[str] = field(default_factory=list)
+    """What was wrong with the settings file (shown to the user once); empty when all is well."""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Settings":
+        path = path or config_dir() / SETTINGS_FILE
+        settings = cls()
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return settings
+        except OSError as error:
+            settings.problems.append(f"could not read {path}: {error.strerror}; using defaults")
+            return settings
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            settings.problems.append(
+                f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); using defaults"
+            )
+            return settings
+        if not isinstance(data, dict):
+            settings.problems.append(f"{path} must hold a JSON object; using defaults")
+            return settings
+        shortcuts = data.get("shortcuts", {})
+        if not isinstance(shortcuts, dict):
+            settings.problems.append(f"{path}: \"shortcuts\" must be an object of action: keys")
+            shortcuts = {}
+        settings.shortcuts, problems = resolve(shortcuts)
+        settings.problems.extend(f"{path}: {problem}" for problem in problems)
+        return settings
