@@ -7,8 +7,12 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from conch import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_NO_DISPLAY = 3
@@ -26,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="python3",
         help="kernelspec to launch in the first tab (default: python3); "
         "`jupyter kernelspec list` shows the installed ones",
+    )
+    parser.add_argument(
+        "--existing",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="connect to a kernel that is already running, through its connection file (a path, or a "
+        "name in Jupyter's runtime folder such as kernel-1234.json); without FILE, the newest one there",
     )
     parser.add_argument(
         "--startup-times",
@@ -73,9 +85,30 @@ def display_problem() -> str | None:
     )
 
 
+def existing_connection_file(name: str) -> tuple["Path | None", str | None]:
+    """The connection file ``--existing`` names (the newest one for ""), or a problem to report."""
+    from conch.app.kernel.connection_files import (
+        ConnectionFileError,
+        newest_connection_file,
+        read_connection_file,
+        resolve_connection_file,
+    )
+
+    try:
+        path = newest_connection_file() if not name else resolve_connection_file(name)
+        read_connection_file(path)
+    except ConnectionFileError as error:
+        return None, str(error)
+    return path, None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    problem = kernel_problem(args.kernel)
+    existing = None
+    if args.existing is not None:
+        existing, problem = existing_connection_file(args.existing)
+    else:
+        problem = kernel_problem(args.kernel)
     if problem is not None:
         print(f"conch: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -84,15 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
 
-    # Launch the kernel first: it boots on another core while Qt builds the window.
-    from conch.app.kernel.launcher import KernelLaunchError, LocalKernelProcess
-
-    process = LocalKernelProcess(args.kernel)
     launched = None
-    try:
-        launched = (process, process.start())
-    except KernelLaunchError:
-        pass  # the tab launches again and shows the error where the user looks
+    if existing is None:
+        # Launch the kernel first: it boots on another core while Qt builds the window.
+        from conch.app.kernel.launcher import KernelLaunchError, LocalKernelProcess
+
+        process = LocalKernelProcess(args.kernel)
+        try:
+            launched = (process, process.start())
+        except KernelLaunchError:
+            pass  # the tab launches again and shows the error where the user looks
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -113,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window.show()
     QTimer.singleShot(0, lambda: milestone("window-shown"))
-    tab = window.new_tab(launched=launched)
+    tab = window.new_tab(launched=launched) if existing is None else window.new_tab(connection_file=existing)
 
     reported: list[str] = []
 

@@ -1,7 +1,8 @@
-"""A kernel as a console sees it: connection, client, transcript and lifecycle."""
+"""A kernel as one console sees it: its own client connection, transcript and history."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from jupyter_client.session import Session
@@ -15,11 +16,16 @@ from conch.app.model.history import InputHistory
 from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
 from conch.app.model.transcript import CellState, Transcript
-from conch.app.process_reaper import ProcessReaper, track
+from conch.app.running_kernel import CLOSED, DEAD, RESTARTING, RunningKernel
 
 log = logging.getLogger(__name__)
 
-_PROCESS_WATCH_MS = 250
+KERNEL_INFO_TIMEOUT = 30.0
+"""Seconds without a kernel_info answer before the user is told (and asked what to do)."""
+SILENCE_DIAGNOSIS = 5.0
+"""Seconds after which a kernel that answers its heartbeat but nothing else is suspected of a key mismatch."""
+HEARTBEAT_INTERVAL = 0.5
+HEARTBEAT_TIMEOUT = 2.0  # with the interval: a dead kernel is noticed within 2.5 s
 
 
 def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "KernelSession":
@@ -29,20 +35,20 @@ def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "Ke
     "starting" until the kernel answers ``kernel_info``. Needs a QApplication.
     Raises ``KernelSpecNotFound`` or ``KernelLaunchError`` with a message naming the problem.
     """
-    process = LocalKernelProcess(kernel_name, cwd=cwd)
-    return session_for_launched(process, process.start())
+    return KernelSession(RunningKernel.launch(kernel_name, cwd=cwd))
 
 
 def session_for_launched(process: LocalKernelProcess, connection_info: dict[str, Any]) -> "KernelSession":
     """A session on a kernel process that is already spawned (e.g. before the GUI existed)."""
-    track(process)
-    return KernelSession(connection_info, process=process)
+    return KernelSession(RunningKernel(connection_info, process=process))
 
 
 class KernelSession(QObject):
-    """One client connection to a kernel, and the transcript of what it showed.
+    """One client connection to a :class:`RunningKernel`, and the transcript of what it showed.
 
-    A console tab displays a session; the session outlives any one view.
+    A console tab displays a session; several sessions (tabs) may share one kernel, each
+    seeing the others' executions as foreign cells. History belongs to the session and
+    survives restarts.
     """
 
     status_changed = Signal(str)
@@ -55,68 +61,96 @@ class KernelSession(QObject):
     died = Signal(str)
     """The kernel process ended or stopped answering; carries a message for the user."""
     closed = Signal()
-    """After :meth:`shutdown`: the connection is closed and a launched process is gone."""
+    """After :meth:`shutdown`: the connection is closed (and an owned kernel with no other
+    console is gone)."""
     payload = Signal(object)
     """An execute_reply carried a payload (a ``Page``, ``NextInput`` or ``ExitRequest``)."""
     input_requested = Signal(str, bool, str)
     """The kernel waits for input: (prompt, password, the execution's msg_id). Answer with
     :meth:`answer_input`."""
+    trouble = Signal(str)
+    """The kernel is not answering as it should (no kernel_info after a while, messages failing
+    their signature); carries what the user should know. Empty when the trouble is over."""
 
     def __init__(
         self,
-        connection_info: dict[str, Any],
+        kernel: RunningKernel,
         *,
-        process: LocalKernelProcess | None = None,
         renderable: tuple[str, ...] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.process = process
-        self.connection_info = connection_info
+        self.kernel = kernel
         self.transcript = Transcript()
         self.router = OutputRouter(self.transcript, *(() if renderable is None else (renderable,)))
         self._pending: set[str] = set()
         self.execution_count = 0
         """The prompt number of the last finished execution (0 after a (re)start)."""
-        self._dead_reason: str | None = None
-        self._restarting = False
-        self._reapers: list[ProcessReaper] = []
         self.history = InputHistory()
         """What was run in this session (and before it, as the kernel remembers); kept across restarts."""
         self._history_loaded = False
         self._input_request: tuple[str, bool, str] | None = None
-        self.client = self._connect(connection_info)
-        self._watch = QTimer(self)
-        self._watch.setInterval(_PROCESS_WATCH_MS)
-        self._watch.timeout.connect(self._check_process)
-        if process is not None:
-            self._watch.start()
+        self._running: tuple[str, float] | None = None  # (msg_id, monotonic start) of the running cell
+        self.last_duration: float | None = None
+        """Seconds the last finished execution of this session took (from when it started running)."""
+        self._closing = False
+        self._signature_trouble = False
+        self._silence = QTimer(self)
+        self._silence.setSingleShot(True)
+        self._silence.timeout.connect(self._on_silence)
+        self._waited = 0.0
+        kernel.attach(self)
+        kernel.died.connect(self._on_kernel_died)
+        kernel.restarting.connect(self._on_restarting)
+        kernel.restarted.connect(self._on_restarted)
+        kernel.responsiveness_changed.connect(self._on_responsiveness)
+        kernel.state_changed.connect(lambda _state: self.status_changed.emit(self.status))
+        self.client = self._connect(kernel.connection_info)
 
     # -- public --------------------------------------------------------------------------------
     @property
+    def process(self) -> LocalKernelProcess | None:
+        return self.kernel.process
+
+    @property
+    def connection_info(self) -> dict[str, Any]:
+        return self.kernel.connection_info
+
+    @property
     def status(self) -> str:
-        if self._dead_reason is not None:
+        """"starting", "idle", "busy", "unresponsive" (no heartbeat) or "dead"."""
+        if self.kernel.state in (DEAD, CLOSED):
             return "dead"
-        return "starting" if self._restarting else self.client.status
+        if self.kernel.state == RESTARTING:
+            return "starting"
+        return self.client.status if self.kernel.responsive else "unresponsive"
 
     @property
     def kernel_name(self) -> str:
-        return self.process.kernel_name if self.process is not None else "existing"
+        return self.kernel.kernel_name or "existing"
 
     @property
     def language_info(self) -> dict[str, Any]:
-        info = self.client.kernel_info or {}
-        language_info = info.get("language_info", {})
-        return dict(language_info) if isinstance(language_info, dict) else {}
+        return self.client.language_info
+
+    @property
+    def running_for(self) -> float | None:
+        """Seconds the cell running now (one this session asked for) has been running."""
+        return None if self._running is None else time.monotonic() - self._running[1]
 
     def set_renderable(self, renderable: tuple[str, ...]) -> None:
         """Which MIME types the views can draw (used to pick each output's type)."""
         self.router.renderable = renderable
 
+    @property
+    def accepts_requests(self) -> bool:
+        """False while the kernel is dead, restarting or closed (requests would go nowhere)."""
+        return self.kernel.state not in (DEAD, RESTARTING, CLOSED) and not self._closing
+
     def execute(self, code: str) -> str:
-        """Run ``code`` as typed into a console; returns the request's msg_id."""
-        if self._dead_reason is not None or self._restarting:
-            why = self._dead_reason or "the kernel is restarting; run it again once the prompt is back."
+        """Run ``code`` as typed into a console; returns the request's msg_id ("" if refused)."""
+        if not self.accepts_requests:
+            why = self.kernel.dead_reason or "the kernel is restarting; run it again once the prompt is back."
             self.transcript.add_notice(f"Not run: {why}", "error")
             return ""
         msg_id = self.client.execute(code)
@@ -125,10 +159,9 @@ class KernelSession(QObject):
         self.transcript.add_cell(code, msg_id)
         return msg_id
 
-    @property
-    def accepts_requests(self) -> bool:
-        """False while the kernel is dead or restarting (requests would go nowhere)."""
-        return self._dead_reason is None and not self._restarting
+    def is_busy(self) -> bool:
+        """True while an execution this session asked for has not finished."""
+        return bool(self._pending)
 
     def complete(self, code: str, cursor_pos: int, on_reply: ReplyHandler) -> str | None:
         """Ask for completions (``cursor_pos`` in code points); None if the kernel cannot answer."""
@@ -162,56 +195,57 @@ class KernelSession(QObject):
             shown = "••••••••" if password else value
             self.transcript.append_stream(cell, "stdout", f"{prompt}\x1b[1m{shown}\x1b[22m\n")
 
-    def is_busy(self) -> bool:
-        """True while an execution this session asked for has not finished."""
-        return bool(self._pending)
+    def interrupt(self) -> str:
+        """Interrupt the kernel: a signal for one Conch launched (unless its kernelspec wants a
+        message), an ``interrupt_request`` otherwise. Returns which."""
+        return self.kernel.interrupt(self.client)
 
-    def interrupt(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.interrupt()
-        else:
-            self.client.interrupt()
+    def restart(self, clear: bool = False) -> bool:
+        """Restart the kernel (every console on it sees the divider); ``clear`` also empties
+        this console's transcript. History stays. False if no restart could start."""
+        if self.kernel.state == CLOSED:
+            return False
+        if clear:
+            self.transcript.clear()
+        if not self.kernel.restart(self.client):
+            return False
+        if self.kernel.process is None:
+            self._abort_pending("restart requested")
+            self.execution_count = 0
+            self.transcript.add_notice("Restart requested from the kernel (its owner starts it again)", "info")
+        return True
 
-    def restart(self) -> None:
-        """Replace the kernel process with a fresh one; the transcript stays, with a divider."""
-        if self.process is None:
-            self.client.shutdown(restart=True)
-            self.transcript.add_notice("Restart requested", "info")
-            return
-        old = self.process
-        self._watch.stop()
-        self._teardown_connection()
-        self._restarting = True
-        self.status_changed.emit("starting")
-        old_reaper_done = self._launch_after(old)
-        self._reapers.append(ProcessReaper(old, old_reaper_done, grace=0.0, parent=self))
+    def keep_waiting(self) -> None:
+        """The user chose to wait longer for a kernel that has not answered yet."""
+        self._waited = 0.0
+        self.trouble.emit("")
+        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
 
     def shutdown(self) -> None:
-        """Ask the kernel to exit and return at once; it is killed if still there after 1 s."""
-        self._watch.stop()
-        if self.process is None:
-            self.client.close()
-            self.closed.emit()
+        """Leave the kernel and return at once; :attr:`closed` follows. The last console on a
+        kernel Conch launched shuts it down (killed if still there after 1 s)."""
+        if self._closing:
             return
-        self.client.shutdown()
-        self._reapers.append(ProcessReaper(self.process, self._on_shut_down, grace=1.0, parent=self))
+        self._closing = True
+        self._silence.stop()
+        self.kernel.detach(self, self.client, self._on_detached)
 
-    def _on_shut_down(self) -> None:
-        self.client.close()
-        self.closed.emit()
-
-    # -- internals -----------------------------------------------------------------------------
+    # -- connection ----------------------------------------------------------------------------
     def _connect(self, connection_info: dict[str, Any]) -> KernelClient:
         session = Session(
             key=str(connection_info.get("key", "")).encode(),
             signature_scheme=str(connection_info.get("signature_scheme", "hmac-sha256")),
         )
-        client = KernelClient(ZmqTransport(connection_info, session), session)
+        transport = ZmqTransport(
+            connection_info, session, heartbeat_interval=HEARTBEAT_INTERVAL, heartbeat_timeout=HEARTBEAT_TIMEOUT
+        )
+        client = KernelClient(transport, session)
         client.status_changed.connect(self._on_status)
         client.iopub_message.connect(self.router.handle_iopub)
+        client.iopub_message.connect(self._watch_running)
         client.execution_finished.connect(self._on_finished)
-        client.kernel_ready.connect(self.ready.emit)
-        client.problem.connect(lambda text: log.warning("kernel %s: %s", self.kernel_name, text))
+        client.kernel_ready.connect(self._on_ready)
+        client.problem.connect(self._on_problem)
         client.heartbeat.connect(self._on_heartbeat)
         client.stdin_request.connect(self._on_input_request)
         client.start()
@@ -219,8 +253,63 @@ class KernelSession(QObject):
             # Sent right behind kernel_info, so the kernel answers before running anything
             # typed meanwhile and the loaded tail never repeats this session's entries.
             client.history(self._on_history)
+        self._waited = 0.0
+        self._signature_trouble = False
+        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
         return client
 
+    def _on_detached(self) -> None:
+        self.client.close()
+        self.closed.emit()
+
+    def _on_restarting(self) -> None:
+        self._abort_pending("kernel restarted")
+        self._silence.stop()
+        self.client.close()
+        self.status_changed.emit("starting")
+
+    def _on_restarted(self, info: dict[str, Any]) -> None:
+        if self._closing:
+            return
+        self.execution_count = 0
+        self.transcript.add_notice("Kernel restarted", "info")
+        self.client = self._connect(info)
+        self.status_changed.emit(self.status)
+
+    def _on_ready(self, info: dict[str, Any]) -> None:
+        self._silence.stop()
+        self.kernel.answered()
+        if self._signature_trouble or self._waited:
+            self.trouble.emit("")
+        self._signature_trouble = False
+        self.ready.emit(info)
+
+    def _on_silence(self) -> None:
+        """No kernel_info yet: say why we think so, and after 30 s ask the user what to do."""
+        if self.client.kernel_info is not None or not self.accepts_requests:
+            return
+        self._waited += SILENCE_DIAGNOSIS
+        if self._waited >= KERNEL_INFO_TIMEOUT:
+            self.trouble.emit(
+                f"The kernel has not answered for {self._waited:.0f} s. It may be stuck starting, "
+                "or not a Jupyter kernel at all. Keep waiting, or close the tab."
+            )
+            return
+        if self.kernel.process is None and self._waited == SILENCE_DIAGNOSIS and not self._signature_trouble:
+            if not self.client.transport.kernel_seen:
+                info = self.kernel.connection_info
+                self.trouble.emit(
+                    f"Nothing answers at {info.get('ip')} (ports {info.get('shell_port')}…, no heartbeat): "
+                    "the kernel has probably exited and left its connection file behind. Pick another file."
+                )
+            else:
+                self.trouble.emit(
+                    "The kernel answers its heartbeat but not its requests. The key in the connection "
+                    "file probably does not match the kernel's: check you picked the right file."
+                )
+        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
+
+    # -- kernel events -------------------------------------------------------------------------
     def _on_history(self, reply: Message) -> None:
         content = reply.get("content", {})
         entries = content.get("history") if content.get("status", "ok") == "ok" else None
@@ -236,67 +325,58 @@ class KernelSession(QObject):
         self._input_request = (str(content.get("prompt", "")), bool(content.get("password", False)), parent)
         self.input_requested.emit(*self._input_request)
 
-    def _teardown_connection(self) -> None:
-        self._abort_pending("kernel restarted")
-        self.client.close()
-
-    def _launch_after(self, old: LocalKernelProcess) -> Any:
-        def launch() -> None:
-            process = LocalKernelProcess(old.kernel_name, cwd=old.cwd)
-            try:
-                info = process.start()
-            except Exception as error:  # noqa: BLE001 - shown to the user, transcript kept
-                self._mark_dead(f"Restart failed: {error}")
-                return
-            track(process)
-            self.process = process
-            self.connection_info = info
-            self._dead_reason = None
-            self._restarting = False
-            self.execution_count = 0
-            self.transcript.add_notice("Kernel restarted", "info")
-            self.client = self._connect(info)
-            self._watch.start()
-
-        return launch
-
     def _on_status(self, status: str) -> None:
-        if self._dead_reason is None:
+        if self.kernel.state not in (DEAD, CLOSED):
             self.status_changed.emit(status)
+
+    def _watch_running(self, message: Message) -> None:
+        if message.get("msg_type") != "execute_input":
+            return
+        parent = message.get("parent_header", {}).get("msg_id")
+        if parent in self._pending:
+            self._running = (parent, time.monotonic())
 
     def _on_finished(self, msg_id: str, reply: Message) -> None:
         cell = self.router.finish(msg_id, reply)
         if cell is not None and cell.execution_count is not None:
             self.execution_count = cell.execution_count
         self._pending.discard(msg_id)
+        if self._running is not None and self._running[0] == msg_id:
+            self.last_duration = time.monotonic() - self._running[1]
+            self._running = None
         if self._input_request is not None and self._input_request[2] == msg_id:
             self._input_request = None  # interrupted while waiting for input
         for item in parse_payloads(reply.get("content", {})):
             self.payload.emit(item)
         self.execution_finished.emit(msg_id)
 
+    def _on_problem(self, text: str) -> None:
+        log.warning("kernel %s: %s", self.kernel_name, text)
+        if "Signature" in text and self.client.kernel_info is None and not self._signature_trouble:
+            self._signature_trouble = True
+            self.trouble.emit(
+                "Messages from the kernel fail their signature check: the key in the connection "
+                "file does not match the kernel's. Check you picked the right connection file."
+            )
+
     def _on_heartbeat(self, ok: bool) -> None:
-        if ok or self._dead_reason is not None:
-            return
-        if self.process is None:
-            self._mark_dead("The kernel stopped answering its heartbeat.")
+        if ok:
+            self.kernel.mark_responsive()
         else:
-            self.transcript.add_notice("The kernel is not answering its heartbeat…", "warning")
+            self.kernel.mark_unresponsive()
 
-    def _check_process(self) -> None:
-        if self.process is None or self.process.is_alive():
-            return
-        self._watch.stop()
-        code = self.process.exit_code
-        self._mark_dead(
-            f"The kernel died (exit code {code}). Use Kernel ▸ Restart to start a new one."
-        )
+    def _on_responsiveness(self, responsive: bool) -> None:
+        if responsive:
+            self.transcript.add_notice("The kernel is responding again.", "info")
+        else:
+            self.transcript.add_notice(self.unresponsive_text(), "warning")
+        self.status_changed.emit(self.status)
 
-    def _mark_dead(self, reason: str) -> None:
-        if self._dead_reason is not None:
-            return
-        self._dead_reason = reason
-        self.client.mark_dead(reason)
+    def unresponsive_text(self) -> str:
+        what = "hung" if self.kernel.owned else "hung, or gone"
+        return f"The kernel is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): it is {what}."
+
+    def _on_kernel_died(self, reason: str) -> None:
         self.transcript.add_notice(reason, "error")
         self._abort_pending("kernel died")
         self.status_changed.emit("dead")
@@ -304,6 +384,7 @@ class KernelSession(QObject):
 
     def _abort_pending(self, why: str) -> None:
         self._input_request = None
+        self._running = None
         for msg_id in sorted(self._pending):
             cell = self.transcript.cell_for(msg_id)
             if cell is not None and not cell.finished:

@@ -31,11 +31,17 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("copy_or_interrupt", ("Ctrl+C",), "Copy the selection, or interrupt the kernel if none"),
     Shortcut("clear_transcript", ("Ctrl+L",), "Clear the transcript"),
     Shortcut("dismiss", ("Escape",), "Close the completion list, help tip or pager"),
-    Shortcut("new_tab", ("Ctrl+T",), "Open a tab with a new kernel", "window"),
+    Shortcut("new_tab", ("Ctrl+T",), "Open a tab with a new kernel of the current tab's kind", "window"),
+    Shortcut("new_tab_same_kernel", ("Ctrl+Shift+T",), "Open another tab on the current tab's kernel", "window"),
+    Shortcut("connect_existing", ("Ctrl+O",), "Open a tab on a kernel started elsewhere (connection file)", "window"),
     Shortcut("close_tab", ("Ctrl+W",), "Close the current tab", "window"),
+    Shortcut("rename_tab", ("F2",), "Rename the current tab", "window"),
+    Shortcut("next_tab", ("Ctrl+PgDown",), "Show the next tab", "window"),
+    Shortcut("previous_tab", ("Ctrl+PgUp",), "Show the previous tab", "window"),
     Shortcut("quit", ("Ctrl+Q",), "Quit Conch", "window"),
     Shortcut("interrupt", ("Ctrl+I",), "Interrupt the kernel", "window"),
     Shortcut("restart", ("Ctrl+.",), "Restart the kernel", "window"),
+    Shortcut("restart_clear", ("Ctrl+Shift+.",), "Restart the kernel and clear the transcript", "window"),
     Shortcut("find", ("Ctrl+F",), "Find text in the transcript", "window"),
 )
 

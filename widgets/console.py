@@ -229,8 +229,9 @@ class ConsoleWidget(QWidget):
         status = self.kernel.status
         if status == "starting":
             text, colour = "starting…", "#888888"
-        elif status == "dead":
-            text, colour = "dead", self.view.theme.notice["error"].name()
+        elif status in ("dead", "unresponsive"):
+            text = "dead" if status == "dead" else "no reply"
+            colour = self.view.theme.notice["error"].name()
         elif self.enter.queued:
             text, colour = "queued", self.view.theme.in_prompt.name()
         elif self.kernel.is_busy():

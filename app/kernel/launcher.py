@@ -94,6 +94,11 @@ class LocalKernelProcess:
         return str(self._load_spec().display_name or self.kernel_name)
 
     @property
+    def interrupt_mode(self) -> str:
+        """"signal" (the default) or "message", as the kernelspec says."""
+        return str(self._load_spec().interrupt_mode or "signal")
+
+    @property
     def language(self) -> str:
         return str(self._load_spec().language or "")
 

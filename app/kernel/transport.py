@@ -50,6 +50,10 @@ class Transport(Protocol):
         """False once the kernel has missed its heartbeat deadline."""
 
     @property
+    def kernel_seen(self) -> bool:
+        """True once the kernel answered anything (a heartbeat or a valid message)."""
+
+    @property
     def dropped_messages(self) -> int:
         """How many incoming messages were dropped (bad signature, malformed)."""
 

@@ -115,6 +115,10 @@ class ZmqTransport:
         return self._heartbeat_ok
 
     @property
+    def kernel_seen(self) -> bool:
+        return self._hb_ever_answered
+
+    @property
     def dropped_messages(self) -> int:
         return self._dropped
 

@@ -11,20 +11,7 @@ from conch.app.main_window import MainWindow
 from conch.app.settings import Settings
 
 from ..conftest import pid_exists
-
-
-def open_window(qtbot: QtBot, settings: Settings | None = None) -> MainWindow:
-    window = MainWindow("python3", settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    tab = window.new_tab()
-    qtbot.waitUntil(lambda: tab.console is not None and tab.console.kernel.status == "idle", timeout=30000)
-    return window
-
-
-def close_window(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.all_kernels_closed, timeout=10000):
-        window.close()
+from .conftest import close_window, open_window
 
 
 def test_exit_asks_then_closes_the_tab_and_its_kernel(qtbot: QtBot) -> None:
@@ -70,7 +57,7 @@ def test_console_messages_reach_the_status_bar(qtbot: QtBot) -> None:
 def test_shortcuts_come_from_settings_and_bad_settings_are_reported(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"shortcuts": {"interrupt": "Ctrl+Shift+I", "nonsense": "F9"}}')
-    window = open_window(qtbot, Settings.load(path))
+    window = open_window(qtbot, settings=Settings.load(path))
     actions = {a.text(): a for a in window.menuBar().actions()[1].menu().actions()}
     assert actions["&Interrupt"].shortcut().toString() == "Ctrl+Shift+I"
     assert "nonsense" in window.statusBar().currentMessage()

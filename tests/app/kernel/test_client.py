@@ -108,6 +108,10 @@ class ScriptedTransport:
         return True
 
     @property
+    def kernel_seen(self) -> bool:
+        return True
+
+    @property
     def dropped_messages(self) -> int:
         return 0
 

@@ -17,7 +17,7 @@ from .conftest import CTRL, press, type_text
 def test_ctrl_c_without_a_selection_interrupts_the_running_cell(qtbot: QtBot, console: ConsoleWidget) -> None:
     with qtbot.waitSignal(console.execution_finished, timeout=30000):
         console.execute("import time\nwhile True: time.sleep(0.01)")
-        qtbot.waitUntil(lambda: console.kernel.status == "busy", timeout=10000)
+        qtbot.waitUntil(lambda: console.kernel.running_for is not None, timeout=10000)
         press(qtbot, console, Qt.Key.Key_C, CTRL)
     (error,) = console.outputs()
     assert "KeyboardInterrupt" in error.text

@@ -1,0 +1,262 @@
+"""A kernel that consoles attach to: launched here, or reached through a connection file."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from conch.app.kernel.connection_files import read_connection_file
+from conch.app.kernel.launcher import LocalKernelProcess
+from conch.app.process_reaper import ProcessReaper, track
+
+if TYPE_CHECKING:
+    from conch.app.kernel.client import KernelClient
+
+log = logging.getLogger(__name__)
+
+AUTO_RESTART_LIMIT = 3
+"""How many times a launched kernel that died is restarted without being asked."""
+_PROCESS_WATCH_MS = 250
+
+RUNNING = "running"
+RESTARTING = "restarting"
+DEAD = "dead"
+CLOSED = "closed"
+
+
+class RunningKernel(QObject):
+    """One kernel, shared by every console attached to it.
+
+    A kernel Conch launched is *owned*: its process is watched (death is noticed within
+    a quarter second), restarted in place, auto-restarted at most :data:`AUTO_RESTART_LIMIT`
+    times if it dies after having answered once, interrupted with a signal (unless its
+    kernelspec asks for ``interrupt_mode: message``) and shut down when the last console
+    detaches. A kernel from a connection file is only connected to: detaching leaves it
+    running, interrupting and restarting go through messages.
+    """
+
+    state_changed = Signal(str)
+    """"running", "restarting", "dead" or "closed"."""
+    died = Signal(str)
+    """The kernel ended or stopped responding; carries a message for the user."""
+    restarting = Signal()
+    """A restart began: consoles drop their connections (the old process is going)."""
+    restarted = Signal(dict)
+    """A new process is up; carries its connection info to reconnect with."""
+    closed = Signal()
+    """After the last console detached: an owned process is gone."""
+    responsiveness_changed = Signal(bool)
+    """The heartbeat stopped (False: hung, or gone without a process to watch) or came back (True)."""
+
+    def __init__(
+        self,
+        connection_info: dict[str, Any],
+        *,
+        process: LocalKernelProcess | None = None,
+        connection_file: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.connection_info = connection_info
+        self.process = process
+        self.connection_file = connection_file
+        self.state = RUNNING
+        self.dead_reason: str | None = None
+        self.responsive = True
+        """False while the heartbeat is missing (the kernel is hung, or gone)."""
+        self.auto_restarts = 0
+        self._answered = False
+        self._sessions: list[object] = []
+        self._reapers: list[ProcessReaper] = []
+        self._watch = QTimer(self)
+        self._watch.setInterval(_PROCESS_WATCH_MS)
+        self._watch.timeout.connect(self._check_process)
+        if process is not None:
+            track(process)
+            self._watch.start()
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def launch(cls, kernel_name: str, *, cwd: str | None = None) -> "RunningKernel":
+        """Spawn a kernel from a kernelspec (returns at once; raises ``KernelSpecNotFound`` or
+        ``KernelLaunchError`` with a message naming the problem)."""
+        process = LocalKernelProcess(kernel_name, cwd=cwd)
+        return cls(process.start(), process=process)
+
+    @classmethod
+    def from_connection_file(cls, path: Path) -> "RunningKernel":
+        """Connect to a kernel someone else started (raises ``ConnectionFileError``)."""
+        return cls(read_connection_file(path), connection_file=path)
+
+    # -- description ---------------------------------------------------------------------------
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    @property
+    def kernel_name(self) -> str:
+        if self.process is not None:
+            return self.process.kernel_name
+        return str(self.connection_info.get("kernel_name") or "")
+
+    @property
+    def display_name(self) -> str:
+        """What a tab calls this kernel: the kernelspec's display name, or the file it came from."""
+        if self.process is not None:
+            try:
+                return self.process.spec_display_name
+            except Exception:  # noqa: BLE001 - a name is not worth failing for
+                return self.process.kernel_name
+        name = self.kernel_name
+        if self.connection_file is not None:
+            stem = self.connection_file.stem.removeprefix("kernel-")[:8]
+            return f"{name or 'kernel'} [{stem}]"
+        return name or "kernel"
+
+    @property
+    def interrupt_mode(self) -> str:
+        """"signal" for a launched kernel unless its kernelspec says "message"; else "message"."""
+        if self.process is None:
+            return "message"
+        try:
+            return self.process.interrupt_mode
+        except Exception:  # noqa: BLE001
+            return "signal"
+
+    def sessions(self) -> list[object]:
+        return list(self._sessions)
+
+    # -- consoles ------------------------------------------------------------------------------
+    def attach(self, session: object) -> None:
+        self._sessions.append(session)
+
+    def detach(self, session: object, client: "KernelClient", on_done: "Any") -> None:
+        """A console leaves. The last one to leave an owned kernel shuts it down (``on_done``
+        runs once the process is gone); otherwise ``on_done`` runs on the next turn."""
+        if session in self._sessions:
+            self._sessions.remove(session)
+        if self._sessions or self.process is None or self.state == CLOSED:
+            QTimer.singleShot(0, on_done)
+            if not self._sessions:
+                self._set_state(CLOSED)
+                self._watch.stop()
+            return
+        self._watch.stop()
+        if self.process.is_alive() and self.state != RESTARTING:
+            client.shutdown()
+        self._set_state(CLOSED)
+
+        def gone() -> None:
+            on_done()
+            self.closed.emit()
+
+        self._reapers.append(ProcessReaper(self.process, gone, grace=1.0, parent=self))
+
+    # -- control -------------------------------------------------------------------------------
+    def answered(self) -> None:
+        """A console got the kernel's kernel_info: from now on a death may be auto-restarted."""
+        self._answered = True
+
+    def interrupt(self, client: "KernelClient") -> str:
+        """Interrupt as the kernel allows; returns how ("signal" or "message")."""
+        if self.interrupt_mode == "signal" and self.process is not None and self.process.is_alive():
+            self.process.interrupt()
+            return "signal"
+        client.interrupt()
+        return "message"
+
+    def restart(self, client: "KernelClient") -> bool:
+        """Restart: an owned kernel is replaced by a new process of the same kernelspec;
+        another's kernel is asked to restart itself (its owner relaunches it on the same ports).
+        Returns False if a restart is under way or the kernel is closed."""
+        if self.state in (RESTARTING, CLOSED):
+            return False
+        if self.process is None:
+            client.shutdown(restart=True)
+            return True
+        self._relaunch()
+        return True
+
+    def mark_unresponsive(self) -> None:
+        """The heartbeat stopped. Nothing is aborted: a hung kernel may come back. (Before the
+        kernel first answered, slowness is the console's to report.)"""
+        if self.state == RUNNING and self._answered and self.responsive:
+            self.responsive = False
+            self.responsiveness_changed.emit(False)
+
+    def mark_responsive(self) -> None:
+        """The heartbeat is back."""
+        if not self.responsive:
+            self.responsive = True
+            self.responsiveness_changed.emit(True)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _launch_again(self, old: LocalKernelProcess) -> None:
+        if self.state == CLOSED:
+            return
+        process = LocalKernelProcess(old.kernel_name, cwd=old.cwd)
+        try:
+            info = process.start()
+        except Exception as error:  # noqa: BLE001 - shown to the user, transcript kept
+            self._die(f"Restart failed: {error}", auto_restart=False)
+            return
+        track(process)
+        self.process = process
+        self.connection_info = info
+        self.dead_reason = None
+        self.responsive = True
+        self._answered = False
+        self._set_state(RUNNING)
+        self._watch.start()
+        self.restarted.emit(info)
+
+    def _check_process(self) -> None:
+        if self.process is None or self.process.is_alive():
+            return
+        self._watch.stop()
+        code = self.process.exit_code
+        if not self._answered:
+            self._die(
+                f"The kernel exited (exit code {code}) before it answered. Check that its kernelspec "
+                f"“{self.kernel_name}” works (`jupyter kernelspec list`); Kernel ▸ Restart tries again.",
+                auto_restart=False,
+            )
+        else:
+            self._die(f"The kernel died (exit code {code}).", auto_restart=True)
+
+    def _die(self, reason: str, *, auto_restart: bool) -> None:
+        if self.state in (DEAD, CLOSED):
+            return
+        again = auto_restart and self.process is not None and self.auto_restarts < AUTO_RESTART_LIMIT
+        if again:
+            self.auto_restarts += 1
+            reason += f" Restarting it automatically ({self.auto_restarts} of {AUTO_RESTART_LIMIT})…"
+        elif auto_restart and self.process is not None:
+            reason += f" It was restarted automatically {AUTO_RESTART_LIMIT} times already; Kernel ▸ Restart starts a new one."
+        elif self.process is None:
+            reason += " If it comes back, Conch reconnects; File ▸ Connect to Existing Kernel picks another."
+        elif "Kernel ▸ Restart" not in reason:
+            reason += " Kernel ▸ Restart starts a new one."
+        self.dead_reason = reason
+        self._set_state(DEAD)
+        log.info("kernel %s: %s", self.kernel_name, reason)
+        self.died.emit(reason)
+        if again:
+            QTimer.singleShot(0, self._relaunch)
+
+    def _relaunch(self) -> None:
+        """Kill the current process (if still there) and start the kernelspec again."""
+        if self.process is None or self.state in (RESTARTING, CLOSED):
+            return
+        old = self.process
+        self._watch.stop()
+        self._set_state(RESTARTING)
+        self.restarting.emit()
+        self._reapers.append(ProcessReaper(old, lambda: self._launch_again(old), grace=0.0, parent=self))
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)

@@ -1,0 +1,96 @@
+"""Pick a running kernel's connection file: the runtime folder's files, newest first, or browse."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conch.app.kernel.connection_files import list_connection_files, runtime_dir
+
+_PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ConnectionPicker(QDialog):
+    """Lists the connection files in Jupyter's runtime folder; :attr:`chosen` carries the pick."""
+
+    chosen = Signal(Path)
+    """The user picked a connection file."""
+
+    def __init__(self, parent: QWidget | None = None, folder: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to Existing Kernel")
+        self._folder = folder or runtime_dir()
+        self.list = QListWidget(self)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        hint = QLabel(f"Running kernels in {self._folder} (newest first):", self)
+        hint.setWordWrap(True)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.addButton(browse, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.open_button = buttons.button(QDialogButtonBox.StandardButton.Open)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 360)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.clear()
+        now = time.time()
+        for found in list_connection_files(self._folder):
+            age = _age(now - found.modified)
+            name = f" — {found.kernel_name}" if found.kernel_name else ""
+            item = QListWidgetItem(f"{found.path.name}{name}   ({age} ago)")
+            item.setData(_PATH_ROLE, str(found.path))
+            item.setToolTip(str(found.path))
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            self.list.addItem(QListWidgetItem("No running kernels found here; use Browse… to pick a file."))
+            self.list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        self.open_button.setEnabled(self.selected() is not None)
+
+    def selected(self) -> Path | None:
+        item = self.list.currentItem()
+        path = item.data(_PATH_ROLE) if item is not None else None
+        return Path(path) if path else None
+
+    def accept(self) -> None:
+        path = self.selected()
+        if path is None:
+            return
+        super().accept()
+        self.chosen.emit(path)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Connection File", str(self._folder), "Connection files (*.json)")
+        if path:
+            super().accept()
+            self.chosen.emit(Path(path))
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(0, int(seconds))} s"
+    if seconds < 5400:
+        return f"{int(seconds // 60)} min"
+    if seconds < 172800:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"

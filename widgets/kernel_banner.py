@@ -1,0 +1,52 @@
+"""The bar above a console that says what is wrong with its kernel and offers what to do."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+_COLOURS = {
+    "error": ("#fdecec", "#b3261e"),
+    "warning": ("#fff4d6", "#7a5200"),
+    "info": ("#e8f0fe", "#1a3d8f"),
+}
+
+
+class KernelBanner(QFrame):
+    """A coloured message with buttons (Restart, Keep Waiting, Close Tab...); hidden when clear."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level = ""
+        """"error", "warning", "info", or "" while hidden."""
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self._buttons: list[QPushButton] = []
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 6, 10, 6)
+        self._layout.addWidget(self.label, 1)
+        self.setObjectName("kernel_banner")
+        self.hide()
+
+    def show_message(self, text: str, level: str, actions: list[tuple[str, Callable[[], object]]]) -> None:
+        for button in self._buttons:
+            button.deleteLater()
+        self._buttons = []
+        background, foreground = _COLOURS.get(level, _COLOURS["info"])
+        self.setStyleSheet(f"#kernel_banner {{ background: {background}; border-bottom: 1px solid {foreground}; }}"
+                           f"#kernel_banner QLabel {{ color: {foreground}; }}")
+        self.label.setText(text)
+        for label, callback in actions:
+            button = QPushButton(label, self)
+            button.clicked.connect(lambda _checked=False, run=callback: run())
+            self._layout.addWidget(button)
+            self._buttons.append(button)
+        self.level = level
+        self.show()
+
+    def buttons(self) -> list[QPushButton]:
+        return list(self._buttons)
+
+    def clear(self) -> None:
+        self.level = ""
+        self.hide()
