@@ -208,9 +208,9 @@ class RunningKernel(QObject):
         self.dead_reason = None
         self.responsive = True
         self._answered = False
-        self._set_state(RUNNING)
         self._watch.start()
-        self.restarted.emit(info)
+        self.restarted.emit(info)  # consoles reconnect first, so "running" finds new clients
+        self._set_state(RUNNING)
 
     def _check_process(self) -> None:
         if self.process is None or self.process.is_alive():

@@ -77,7 +77,8 @@ class BlockFactory:
         cached = self._input_blocks.get(id(cell))
         if cached is None or cached[0] is not cell or cached[1] != cell.code:
             lines = highlight_lines(cell.code, self.lexer) if cell.code else [[("", Style())]]
-            block = TextBlock(StaticLines(lines), margin_top=_CELL_GAP)
+            background = self.theme.foreign_background if cell.foreign else None
+            block = TextBlock(StaticLines(lines), margin_top=_CELL_GAP, background=background, padding=1 if background else 0)
             self._input_blocks[id(cell)] = (cell, cell.code, block)
         else:
             block = cached[2]

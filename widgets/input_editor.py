@@ -5,13 +5,11 @@ import re
 from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from pygments.lexer import Lexer
-from pygments.lexers import TextLexer
 
-from conch.app.model.style import Style
-from conch.widgets.highlight import highlight_lines
+from conch.widgets.code_highlighter import CodeHighlighter
 from conch.widgets.keymap import KeyMap
 from conch.widgets.theme import Metrics
 
@@ -50,10 +48,13 @@ class InputEditor(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.highlighter = _PygmentsHighlighter(self.document())
+        self.highlighter = CodeHighlighter(self.document())
+        self.lexer: Lexer | None = None
+        """The Pygments lexer in use (None: plain text until the kernel says its language)."""
         self.document().contentsChanged.connect(self.updateGeometry)
 
     def set_lexer(self, lexer: Lexer) -> None:
+        self.lexer = lexer
         self.highlighter.set_lexer(lexer)
 
     # -- extension points ----------------------------------------------------------------------
@@ -156,42 +157,3 @@ class InputEditor(QPlainTextEdit):
     def _height_for(self, lines: int) -> int:
         chrome = 2 * (self.document().documentMargin() + self.frameWidth()) + 4
         return int(lines * self._metrics.line_height + chrome)
-
-
-class _PygmentsHighlighter(QSyntaxHighlighter):
-    """Highlights one line at a time with the kernel language's Pygments lexer."""
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        # Plain until the kernel says its language (compiling a lexer costs ~50 ms).
-        self._lexer: Lexer = TextLexer(stripnl=False, ensurenl=False)
-        self._formats: dict[Style, QTextCharFormat] = {}
-
-    @property
-    def lexer(self) -> Lexer:
-        return self._lexer
-
-    def set_lexer(self, lexer: Lexer) -> None:
-        self._lexer = lexer
-        self.rehighlight()
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
-        column = 0
-        for spans in highlight_lines(text, self._lexer)[:1]:
-            for piece, style in spans:
-                if style.fg is not None or style.bold or style.italic:
-                    self.setFormat(column, len(piece), self._format(style))
-                column += len(piece)
-
-    def _format(self, style: Style) -> QTextCharFormat:
-        fmt = self._formats.get(style)
-        if fmt is None:
-            fmt = QTextCharFormat()
-            if isinstance(style.fg, tuple):
-                fmt.setForeground(QColor(*style.fg))
-            if style.bold:
-                fmt.setFontWeight(QFont.Weight.Bold)
-            if style.italic:
-                fmt.setFontItalic(True)
-            self._formats[style] = fmt
-        return fmt

@@ -36,6 +36,9 @@ class Theme:
         }
     )
     foreign_marker: QColor = field(default_factory=lambda: QColor("#a1339f"))
+    """The prompt of code another client ran on the same kernel..."""
+    foreign_background: QColor = field(default_factory=lambda: QColor("#f5eef8"))
+    """...and the tint behind that code."""
 
     def ansi(self, color: Color | None, default: QColor) -> QColor:
         if color is None:

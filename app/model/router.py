@@ -45,9 +45,12 @@ class OutputRouter:
                     display_id, content.get("data", {}), content.get("metadata", {})
                 )
             return
+        if msg_type == "status":
+            self._status(msg, content)
+            return
         handler = self._handlers.get(msg_type)
         if handler is None:
-            return  # status, comm_*, and types a console has nothing to show for
+            return  # comm_* and types a console has nothing to show for
         parent_id = msg.get("parent_header", {}).get("msg_id")
         cell = self._cell_for(parent_id, msg_type, content)
         if cell is not None:
@@ -80,6 +83,17 @@ class OutputRouter:
             # in another client's session; keep it rather than lose it.
             return self.transcript.add_cell("", parent_id, foreign=True)
         return None
+
+    def _status(self, msg: Message, content: Mapping[str, Any]) -> None:
+        """Another client's execution ends with its idle status (its reply goes to that client)."""
+        if content.get("execution_state") != "idle":
+            return
+        cell = self.transcript.cell_for(msg.get("parent_header", {}).get("msg_id") or "")
+        if cell is None or not cell.foreign or cell.finished:
+            return
+        failed = any(isinstance(output, ErrorOutput) for output in cell.outputs)
+        cell.state = CellState.ERROR if failed else CellState.OK
+        self.transcript.changed(cell)
 
     def _execute_input(self, cell: Cell, content: Mapping[str, Any]) -> None:
         count = content.get("execution_count")

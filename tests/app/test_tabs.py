@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from conch.app.main_window import MainWindow
 from conch.widgets.kernel_tab import KernelTab
 
 from ..conftest import pid_exists
@@ -89,13 +90,18 @@ def test_quitting_shuts_every_launched_kernel_down_within_two_seconds(qtbot: QtB
     assert not any(pid_exists(pid) for pid in pids)
 
 
-def test_closing_a_busy_tab_asks_first(qtbot: QtBot) -> None:
+def window_running_a_long_cell(qtbot: QtBot) -> tuple[MainWindow, int]:
+    """A window whose one tab is running a 30 s cell; and the kernel's PID."""
     window = open_window(qtbot)
     tab = window.current_tab()
     assert tab is not None and tab.console is not None
-    pid = pid_of(tab)
     tab.console.execute("import time; time.sleep(30)")
     qtbot.waitUntil(lambda: running(tab), timeout=10000)
+    return window, pid_of(tab)
+
+
+def test_closing_a_busy_tab_asks_first(qtbot: QtBot) -> None:
+    window, pid = window_running_a_long_cell(qtbot)
     window.close_current_tab()
     question = window.question
     assert question is not None and question.isVisible() and "running code" in question.text()
@@ -110,12 +116,7 @@ def test_closing_a_busy_tab_asks_first(qtbot: QtBot) -> None:
 
 
 def test_quitting_while_a_kernel_is_busy_asks_first(qtbot: QtBot) -> None:
-    window = open_window(qtbot)
-    tab = window.current_tab()
-    assert tab is not None and tab.console is not None
-    pid = pid_of(tab)
-    tab.console.execute("import time; time.sleep(30)")
-    qtbot.waitUntil(lambda: running(tab), timeout=10000)
+    window, pid = window_running_a_long_cell(qtbot)
     window.close()
     assert window.isVisible() and window.question is not None and window.question.isVisible()
     with qtbot.waitSignal(window.all_kernels_closed, timeout=3000):

@@ -117,6 +117,26 @@ def test_output_from_another_client_goes_to_a_foreign_cell() -> None:
     router.handle_iopub(msg("stream", "other", name="stdout", text="hi\n"))
     (cell,) = list(transcript.cells())
     assert cell.foreign and cell.code == "x = 1" and cell.outputs[0].text == "hi\n"
+    assert cell.state is CellState.RUNNING and cell.execution_count == 3
+    router.handle_iopub(msg("status", "other", execution_state="idle"))  # its reply went elsewhere
+    assert cell.state is CellState.OK
+
+
+def test_a_foreign_execution_that_raised_ends_as_an_error() -> None:
+    transcript, router = make()
+    router.handle_iopub(msg("execute_input", "other", code="1/0", execution_count=4))
+    router.handle_iopub(msg("error", "other", ename="ZeroDivisionError", evalue="", traceback=[]))
+    router.handle_iopub(msg("status", "other", execution_state="idle"))
+    (cell,) = list(transcript.cells())
+    assert cell.state is CellState.ERROR
+
+
+def test_idle_for_an_own_execution_waits_for_its_reply() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("pass", "mine")
+    router.handle_iopub(msg("execute_input", "mine", code="pass", execution_count=1))
+    router.handle_iopub(msg("status", "mine", execution_state="idle"))
+    assert cell.state is CellState.RUNNING  # the reply finishes it (it may come after idle)
 
 
 def test_status_and_comm_messages_add_nothing() -> None:

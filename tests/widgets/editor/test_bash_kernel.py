@@ -41,8 +41,13 @@ def bash_console(qtbot: QtBot, bash_kernelspec: None) -> Iterator[ConsoleWidget]
 
 
 def test_bash_highlighting_uses_a_bash_lexer_and_enter_runs_echo(qtbot: QtBot, bash_console: ConsoleWidget) -> None:
-    assert isinstance(bash_console.editor.highlighter.lexer, BashLexer)
-    type_text(qtbot, bash_console, "echo hi")
+    editor = bash_console.editor
+    assert isinstance(editor.lexer, BashLexer)
+    with qtbot.waitSignal(editor.highlighter.finished, timeout=5000):
+        type_text(qtbot, bash_console, "echo hi")
+    # `echo` is a shell builtin, coloured by the Bash lexer (a Python lexer leaves the name plain).
+    formats = editor.document().firstBlock().layout().formats()
+    assert any(f.start == 0 and f.length == 4 and f.format.foreground().color().name() != "#000000" for f in formats)
     with qtbot.waitSignal(bash_console.execution_finished, timeout=30000):
         press(qtbot, bash_console, Qt.Key.Key_Return)  # is_complete says "unknown": run it
     assert [o.text for o in bash_console.outputs()] == ["hi\n"]
