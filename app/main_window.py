@@ -100,7 +100,10 @@ class MainWindow(QMainWindow):
         return picker
 
     def current_tab(self) -> KernelTab | None:
-        tab = self.tabs.currentWidget()
+        return self.tab_at(self.tabs.currentIndex())
+
+    def tab_at(self, index: int) -> KernelTab | None:
+        tab = self.tabs.widget(index)
         return tab if isinstance(tab, KernelTab) else None
 
     def current_kernel_name(self) -> str:
@@ -111,20 +114,19 @@ class MainWindow(QMainWindow):
         return self.kernel_name
 
     def tab_list(self) -> list[KernelTab]:
-        return [t for t in (self.tabs.widget(i) for i in range(self.tabs.count())) if isinstance(t, KernelTab)]
+        return [t for t in map(self.tab_at, range(self.tabs.count())) if t is not None]
 
     def step_tab(self, delta: int) -> None:
         if self.tabs.count():
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + delta) % self.tabs.count())
 
     def rename_current_tab(self) -> None:
-        if self.tabs.count():
-            self.rename_tab(self.tabs.currentIndex())
+        self.rename_tab(self.tabs.currentIndex())
 
     def rename_tab(self, index: int) -> None:
         """An in-place editor over the tab's title; Enter keeps, Esc cancels, empty resets."""
-        tab = self.tabs.widget(index)
-        if not isinstance(tab, KernelTab):
+        tab = self.tab_at(index)
+        if tab is None:
             return
 
         def done(text: str | None) -> None:
@@ -136,13 +138,12 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------
     def close_current_tab(self) -> None:
-        if self.tabs.count():
-            self.request_close_tab(self.tabs.currentIndex())
+        self.request_close_tab(self.tabs.currentIndex())
 
     def request_close_tab(self, index: int) -> None:
         """Close a tab; if that would stop a kernel Conch launched while it runs code, ask first."""
-        tab = self.tabs.widget(index)
-        if not isinstance(tab, KernelTab):
+        tab = self.tab_at(index)
+        if tab is None:
             return
         session = tab.session
         stops_kernel = session is not None and session.kernel.owned and len(session.kernel.sessions()) == 1

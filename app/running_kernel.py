@@ -235,8 +235,6 @@ class RunningKernel(QObject):
             reason += f" Restarting it automatically ({self.auto_restarts} of {AUTO_RESTART_LIMIT})…"
         elif auto_restart and self.process is not None:
             reason += f" It was restarted automatically {AUTO_RESTART_LIMIT} times already; Kernel ▸ Restart starts a new one."
-        elif self.process is None:
-            reason += " If it comes back, Conch reconnects; File ▸ Connect to Existing Kernel picks another."
         elif "Kernel ▸ Restart" not in reason:
             reason += " Kernel ▸ Restart starts a new one."
         self.dead_reason = reason

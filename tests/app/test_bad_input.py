@@ -16,7 +16,7 @@ from conch.app.main_window import MainWindow
 from conch.widgets.kernel_tab import KernelTab
 
 from ..conftest import pid_exists
-from .conftest import add_kernelspec, close_window, open_window, wait_idle
+from .conftest import add_kernelspec, close_window, open_window
 
 
 def still_works(qtbot: QtBot, tab: KernelTab) -> None:

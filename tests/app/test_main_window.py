@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from conch.app.main_window import MainWindow
 from conch.app.settings import Settings
 
 from ..conftest import pid_exists
