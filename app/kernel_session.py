@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from jupyter_client.session import Session
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from conch.app.kernel.client import KernelClient, ReplyHandler
 from conch.app.kernel.launcher import LocalKernelProcess
@@ -17,13 +16,10 @@ from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
 from conch.app.model.transcript import CellState, Transcript
 from conch.app.running_kernel import CLOSED, DEAD, RESTARTING, RunningKernel
+from conch.app.startup_watch import StartupWatch
 
 log = logging.getLogger(__name__)
 
-KERNEL_INFO_TIMEOUT = 30.0
-"""Seconds without a kernel_info answer before the user is told (and asked what to do)."""
-SILENCE_DIAGNOSIS = 5.0
-"""Seconds after which a kernel that answers its heartbeat but nothing else is suspected of a key mismatch."""
 HEARTBEAT_INTERVAL = 0.5
 HEARTBEAT_TIMEOUT = 2.0  # with the interval: a dead kernel is noticed within 2.5 s
 
@@ -90,15 +86,11 @@ class KernelSession(QObject):
         """What was run in this session (and before it, as the kernel remembers); kept across restarts."""
         self._history_loaded = False
         self._input_request: tuple[str, bool, str] | None = None
-        self._running: tuple[str, float] | None = None  # (msg_id, monotonic start) of the running cell
         self.last_duration: float | None = None
         """Seconds the last finished execution of this session took (from when it started running)."""
         self._closing = False
-        self._signature_trouble = False
-        self._silence = QTimer(self)
-        self._silence.setSingleShot(True)
-        self._silence.timeout.connect(self._on_silence)
-        self._waited = 0.0
+        self._startup = StartupWatch(self)
+        self._startup.trouble.connect(self.trouble)
         kernel.attach(self)
         kernel.died.connect(self._on_kernel_died)
         kernel.restarting.connect(self._on_restarting)
@@ -136,7 +128,11 @@ class KernelSession(QObject):
     @property
     def running_for(self) -> float | None:
         """Seconds the cell running now (one this session asked for) has been running."""
-        return None if self._running is None else time.monotonic() - self._running[1]
+        for msg_id in self._pending:
+            cell = self.transcript.cell_for(msg_id)
+            if cell is not None and cell.state is CellState.RUNNING and cell.started is not None:
+                return self.router.clock() - cell.started
+        return None
 
     def set_renderable(self, renderable: tuple[str, ...]) -> None:
         """Which MIME types the views can draw (used to pick each output's type)."""
@@ -217,9 +213,7 @@ class KernelSession(QObject):
 
     def keep_waiting(self) -> None:
         """The user chose to wait longer for a kernel that has not answered yet."""
-        self._waited = 0.0
-        self.trouble.emit("")
-        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
+        self._startup.keep_waiting()
 
     def shutdown(self) -> None:
         """Leave the kernel and return at once; :attr:`closed` follows. The last console on a
@@ -227,7 +221,7 @@ class KernelSession(QObject):
         if self._closing:
             return
         self._closing = True
-        self._silence.stop()
+        self._startup.stop()
         self.kernel.detach(self, self.client, self._on_detached)
 
     # -- connection ----------------------------------------------------------------------------
@@ -242,7 +236,6 @@ class KernelSession(QObject):
         client = KernelClient(transport, session)
         client.status_changed.connect(self._on_status)
         client.iopub_message.connect(self.router.handle_iopub)
-        client.iopub_message.connect(self._watch_running)
         client.execution_finished.connect(self._on_finished)
         client.kernel_ready.connect(self._on_ready)
         client.problem.connect(self._on_problem)
@@ -253,9 +246,9 @@ class KernelSession(QObject):
             # Sent right behind kernel_info, so the kernel answers before running anything
             # typed meanwhile and the loaded tail never repeats this session's entries.
             client.history(self._on_history)
-        self._waited = 0.0
-        self._signature_trouble = False
-        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
+        self._startup.watch(
+            client, connection_info, launched=self.kernel.owned, can_wait=lambda: self.accepts_requests
+        )
         return client
 
     def _on_detached(self) -> None:
@@ -264,50 +257,20 @@ class KernelSession(QObject):
 
     def _on_restarting(self) -> None:
         self._abort_pending("kernel restarted")
-        self._silence.stop()
+        self._startup.stop()
         self.client.close()
-        self.status_changed.emit("starting")
 
     def _on_restarted(self, info: dict[str, Any]) -> None:
         if self._closing:
             return
         self.execution_count = 0
         self.transcript.add_notice("Kernel restarted", "info")
-        self.client = self._connect(info)
-        self.status_changed.emit(self.status)
+        self.client = self._connect(info)  # the kernel's "running" state change follows
 
     def _on_ready(self, info: dict[str, Any]) -> None:
-        self._silence.stop()
+        self._startup.answered()
         self.kernel.answered()
-        if self._signature_trouble or self._waited:
-            self.trouble.emit("")
-        self._signature_trouble = False
         self.ready.emit(info)
-
-    def _on_silence(self) -> None:
-        """No kernel_info yet: say why we think so, and after 30 s ask the user what to do."""
-        if self.client.kernel_info is not None or not self.accepts_requests:
-            return
-        self._waited += SILENCE_DIAGNOSIS
-        if self._waited >= KERNEL_INFO_TIMEOUT:
-            self.trouble.emit(
-                f"The kernel has not answered for {self._waited:.0f} s. It may be stuck starting, "
-                "or not a Jupyter kernel at all. Keep waiting, or close the tab."
-            )
-            return
-        if self.kernel.process is None and self._waited == SILENCE_DIAGNOSIS and not self._signature_trouble:
-            if not self.client.transport.kernel_seen:
-                info = self.kernel.connection_info
-                self.trouble.emit(
-                    f"Nothing answers at {info.get('ip')} (ports {info.get('shell_port')}…, no heartbeat): "
-                    "the kernel has probably exited and left its connection file behind. Pick another file."
-                )
-            else:
-                self.trouble.emit(
-                    "The kernel answers its heartbeat but not its requests. The key in the connection "
-                    "file probably does not match the kernel's: check you picked the right file."
-                )
-        self._silence.start(int(SILENCE_DIAGNOSIS * 1000))
 
     # -- kernel events -------------------------------------------------------------------------
     def _on_history(self, reply: Message) -> None:
@@ -325,25 +288,17 @@ class KernelSession(QObject):
         self._input_request = (str(content.get("prompt", "")), bool(content.get("password", False)), parent)
         self.input_requested.emit(*self._input_request)
 
-    def _on_status(self, status: str) -> None:
+    def _on_status(self, _client_status: str) -> None:
         if self.kernel.state not in (DEAD, CLOSED):
-            self.status_changed.emit(status)
-
-    def _watch_running(self, message: Message) -> None:
-        if message.get("msg_type") != "execute_input":
-            return
-        parent = message.get("parent_header", {}).get("msg_id")
-        if parent in self._pending:
-            self._running = (parent, time.monotonic())
+            self.status_changed.emit(self.status)
 
     def _on_finished(self, msg_id: str, reply: Message) -> None:
         cell = self.router.finish(msg_id, reply)
         if cell is not None and cell.execution_count is not None:
             self.execution_count = cell.execution_count
         self._pending.discard(msg_id)
-        if self._running is not None and self._running[0] == msg_id:
-            self.last_duration = time.monotonic() - self._running[1]
-            self._running = None
+        if cell is not None and cell.duration is not None:
+            self.last_duration = cell.duration
         if self._input_request is not None and self._input_request[2] == msg_id:
             self._input_request = None  # interrupted while waiting for input
         for item in parse_payloads(reply.get("content", {})):
@@ -352,12 +307,7 @@ class KernelSession(QObject):
 
     def _on_problem(self, text: str) -> None:
         log.warning("kernel %s: %s", self.kernel_name, text)
-        if "Signature" in text and self.client.kernel_info is None and not self._signature_trouble:
-            self._signature_trouble = True
-            self.trouble.emit(
-                "Messages from the kernel fail their signature check: the key in the connection "
-                "file does not match the kernel's. Check you picked the right connection file."
-            )
+        self._startup.problem(text)
 
     def _on_heartbeat(self, ok: bool) -> None:
         if ok:
@@ -379,12 +329,10 @@ class KernelSession(QObject):
     def _on_kernel_died(self, reason: str) -> None:
         self.transcript.add_notice(reason, "error")
         self._abort_pending("kernel died")
-        self.status_changed.emit("dead")
         self.died.emit(reason)
 
     def _abort_pending(self, why: str) -> None:
         self._input_request = None
-        self._running = None
         for msg_id in sorted(self._pending):
             cell = self.transcript.cell_for(msg_id)
             if cell is not None and not cell.finished:

@@ -53,9 +53,7 @@ class MainWindow(QMainWindow):
         self._clock = QTimer(self)  # the running cell's elapsed time
         self._clock.setInterval(_CLOCK_MS)
         self._clock.timeout.connect(self._show_status)
-        build_menus(self)
-        for problem in self.settings.problems:
-            self.statusBar().showMessage(f"Settings: {problem}", 15000)
+        build_menus(self)  # a broken settings file is reported by each console once its kernel answers
 
     # -- opening tabs --------------------------------------------------------------------------
     def new_tab(
@@ -146,7 +144,7 @@ class MainWindow(QMainWindow):
         if tab is None:
             return
         session = tab.session
-        stops_kernel = session is not None and session.kernel.owned and len(session.kernel.sessions()) == 1
+        stops_kernel = session is not None and session.kernel.owned and session.kernel.console_count == 1
         if stops_kernel and session is not None and (session.is_busy() or session.status == "busy"):
             self._ask(
                 "Close Tab",

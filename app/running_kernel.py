@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -125,14 +125,16 @@ class RunningKernel(QObject):
         except Exception:  # noqa: BLE001
             return "signal"
 
-    def sessions(self) -> list[object]:
-        return list(self._sessions)
+    @property
+    def console_count(self) -> int:
+        """How many consoles (sessions) are attached."""
+        return len(self._sessions)
 
     # -- consoles ------------------------------------------------------------------------------
     def attach(self, session: object) -> None:
         self._sessions.append(session)
 
-    def detach(self, session: object, client: "KernelClient", on_done: "Any") -> None:
+    def detach(self, session: object, client: "KernelClient", on_done: Callable[[], object]) -> None:
         """A console leaves. The last one to leave an owned kernel shuts it down (``on_done``
         runs once the process is gone); otherwise ``on_done`` runs on the next turn."""
         if session in self._sessions:

@@ -46,6 +46,7 @@ class ConsoleWidget(QWidget):
         super().__init__(parent)
         self.kernel = kernel
         self.settings = settings or Settings.load()
+        self._unreported_problems = list(self.settings.problems)
         kernel.set_renderable(RENDERABLE)
         keymap = KeyMap(self.settings.shortcuts)
         self.view = TranscriptView(kernel.transcript, parent=self)
@@ -67,7 +68,7 @@ class ConsoleWidget(QWidget):
         self.prompt.setContentsMargins(4, 5, 0, 0)
 
         # Editor features, each a small controller on the editor (see conch.widgets.editor).
-        self.enter = EnterController(self.editor, kernel, self._run_typed, parent=self)
+        self.enter = EnterController(self.editor, kernel, self.execute, parent=self)
         self.completer = Completer(self.editor, kernel, CompletionPopup(self))
         self.inspector = Inspector(self.editor, kernel, CallTip(self.view.theme, self.view.metrics, self), self.show_page)
         self.history = HistoryNavigator(self.editor, kernel.history)
@@ -142,17 +143,14 @@ class ConsoleWidget(QWidget):
 
     def interrupt(self) -> None:
         """Interrupt the kernel (a signal for a launched kernel, else ``interrupt_request``)."""
-        self.kernel.interrupt()
-        self.status_message.emit("Interrupt sent to the kernel.")
+        how = self.kernel.interrupt()
+        self.status_message.emit(f"Interrupt sent ({'a signal' if how == 'signal' else 'interrupt_request'}).")
 
     def show_page(self, page: Page) -> None:
         """Open the pager with ``page`` (help text); Esc closes it."""
         self.pager.show_page(page)
 
     # -- keys ----------------------------------------------------------------------------------
-    def _run_typed(self, code: str) -> None:
-        self.execute(code)
-
     def _copy_or_interrupt(self) -> bool:
         if self.editor.textCursor().hasSelection():
             self.editor.copy()
@@ -182,7 +180,8 @@ class ConsoleWidget(QWidget):
         self.view.set_lexer(lexer)
         self.editor.set_lexer(lexer)
         self._update_prompt()
-        for problem in self.settings.problems:
+        problems, self._unreported_problems = self._unreported_problems, []
+        for problem in problems:  # once, when someone is surely listening
             self.status_message.emit(f"Settings: {problem}")
 
     def _on_status(self, status: str) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from pygments.lexer import Lexer
 
+from conch.app.model.completion import to_code_points
 from conch.widgets.code_highlighter import CodeHighlighter
 from conch.widgets.keymap import KeyMap
 from conch.widgets.theme import Metrics
@@ -86,6 +87,15 @@ class InputEditor(QPlainTextEdit):
     # -- editing helpers -----------------------------------------------------------------------
     def code(self) -> str:
         return self.toPlainText()
+
+    def code_point(self, position: int | None = None) -> int:
+        """The offset in :meth:`code` (code points, as the protocol counts) of a Qt position
+        (UTF-16 units; default: the cursor)."""
+        return to_code_points(self.code(), self.textCursor().position() if position is None else position)
+
+    def text_before(self, position: int | None = None) -> str:
+        """The input up to a Qt position (default: the cursor)."""
+        return self.code()[: self.code_point(position)]
 
     def set_code(self, code: str) -> None:
         """Replace the input (undoable), cursor at the end."""

@@ -187,10 +187,8 @@ class KernelTab(QWidget):
 
     # -- kernel operations ---------------------------------------------------------------------
     def interrupt(self) -> None:
-        session = self.session
-        if session is not None:
-            how = session.interrupt()
-            self.status_message.emit(f"Interrupt sent ({'signal' if how == 'signal' else 'interrupt_request'}).")
+        if self.console is not None:
+            self.console.interrupt()
 
     def restart(self, clear: bool = False) -> None:
         session = self.session

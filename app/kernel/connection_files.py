@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.connect import find_connection_file
 from jupyter_core.paths import jupyter_runtime_dir
 
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
@@ -67,15 +67,13 @@ def newest_connection_file(folder: Path | None = None) -> Path:
 
 
 def resolve_connection_file(name: str, folder: Path | None = None) -> Path:
-    """A path as given, or a bare name (``kernel-1234.json``, ``1234``) in the runtime folder."""
-    path = Path(name).expanduser()
-    if path.exists() or os.sep in name:
-        return path
-    folder = folder or runtime_dir()
-    for candidate in (folder / name, folder / f"{name}.json", folder / f"kernel-{name}.json"):
-        if candidate.exists():
-            return candidate
-    return path
+    """A path as given, or a name the way ``jupyter console --existing`` takes it (a file in the
+    current or runtime folder, or a part of one: ``1234`` finds ``kernel-1234.json``). A name
+    that matches nothing comes back as given, for :func:`read_connection_file` to report."""
+    try:
+        return Path(find_connection_file(name, path=[".", str(folder or runtime_dir())]))
+    except OSError:
+        return Path(name).expanduser()
 
 
 def read_connection_file(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
@@ -23,9 +24,16 @@ class OutputRouter:
     is unknown (another client's execution) goes to a cell marked ``foreign``.
     """
 
-    def __init__(self, transcript: Transcript, renderable: Iterable[str] = RICHNESS_ORDER) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        renderable: Iterable[str] = RICHNESS_ORDER,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.transcript = transcript
         self.renderable = tuple(renderable)
+        self.clock = clock
+        """Times cells: ``Cell.started`` at their ``execute_input``, ``Cell.ended`` when they finish."""
         self._handlers: dict[str, Callable[[Cell, Mapping[str, Any]], None]] = {
             "stream": self._stream,
             "display_data": self._display,
@@ -64,6 +72,7 @@ class OutputRouter:
         content = reply.get("content", {})
         status = content.get("status", "ok")
         cell.state = {"ok": CellState.OK, "aborted": CellState.ABORTED}.get(status, CellState.ERROR)
+        cell.ended = self.clock()
         count = content.get("execution_count")
         if isinstance(count, int) and cell.execution_count is None:
             cell.execution_count = count
@@ -93,6 +102,7 @@ class OutputRouter:
             return
         failed = any(isinstance(output, ErrorOutput) for output in cell.outputs)
         cell.state = CellState.ERROR if failed else CellState.OK
+        cell.ended = self.clock()
         self.transcript.changed(cell)
 
     def _execute_input(self, cell: Cell, content: Mapping[str, Any]) -> None:
@@ -101,6 +111,7 @@ class OutputRouter:
             cell.execution_count = count
         if not cell.finished:
             cell.state = CellState.RUNNING
+            cell.started = self.clock()
         self.transcript.changed(cell)
 
     def _stream(self, cell: Cell, content: Mapping[str, Any]) -> None:

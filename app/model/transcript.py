@@ -33,6 +33,17 @@ class Cell:
         self.outputs: list[Output] = []
         # clear_output(wait=True): clear just before the next output arrives.
         self.clear_pending = False
+        self.started: float | None = None
+        """When the kernel started running it (the router's clock, seconds), if it has."""
+        self.ended: float | None = None
+        """When it finished, if it has."""
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to finish, once both are known."""
+        if self.started is None or self.ended is None:
+            return None
+        return self.ended - self.started
 
     @property
     def finished(self) -> bool:

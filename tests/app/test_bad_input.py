@@ -11,7 +11,7 @@ import pytest
 from jupyter_client.manager import KernelManager
 from pytestqt.qtbot import QtBot
 
-from conch.app import kernel_session
+from conch.app import startup_watch
 from conch.app.main_window import MainWindow
 from conch.widgets.kernel_tab import KernelTab
 
@@ -37,8 +37,8 @@ def open_with_healthy_tab(qtbot: QtBot) -> tuple[MainWindow, KernelTab]:
 @pytest.fixture
 def quick_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
     """Say "not answering" after 2 s (and look every second) instead of 30 s and 5 s."""
-    monkeypatch.setattr(kernel_session, "SILENCE_DIAGNOSIS", 1.0)
-    monkeypatch.setattr(kernel_session, "KERNEL_INFO_TIMEOUT", 2.0)
+    monkeypatch.setattr(startup_watch, "SILENCE_DIAGNOSIS", 1.0)
+    monkeypatch.setattr(startup_watch, "KERNEL_INFO_TIMEOUT", 2.0)
 
 
 def test_corrupt_and_missing_connection_files_are_named_in_the_tab(qtbot: QtBot, tmp_path: Path) -> None:

@@ -50,8 +50,7 @@ class Completer(QObject):
         self._shown: tuple[CompletionSet, str, int] | None = None  # (set, code prefix before start, cursor at request)
         editor.add_key_filter(self._popup_keys)
         editor.set_action("complete", self.complete)
-        editor.textChanged.connect(self._refilter)
-        editor.cursorPositionChanged.connect(self._refilter)
+        editor.cursorPositionChanged.connect(self._refilter)  # typing and deleting both move it
         popup.activated_completion.connect(self._accept)
 
     def complete(self) -> bool:
@@ -64,7 +63,7 @@ class Completer(QObject):
             return True
         code = self._editor.code()
         position = cursor.position()
-        msg_id = self._kernel.complete(code, to_code_points(code, position), self._on_reply)
+        msg_id = self._kernel.complete(code, self._editor.code_point(position), self._on_reply)
         if msg_id is None:
             self.status_message.emit("No completions: the kernel is not running.")
             return True
@@ -120,7 +119,7 @@ class Completer(QObject):
             return
         result, before, _ = self._shown
         code = self._editor.code()
-        cursor = to_code_points(code, self._editor.textCursor().position())
+        cursor = self._editor.code_point()
         if cursor < result.start or not code.startswith(before):
             self.close()
             return
@@ -154,7 +153,7 @@ class Completer(QObject):
         result, _, requested_at = self._shown
         self.close()
         code = self._editor.code()
-        cursor = to_code_points(code, self._editor.textCursor().position())
+        cursor = self._editor.code_point()
         # Text after the cursor that the kernel meant to replace (the rest of a word).
         tail = max(0, result.end - requested_at)
         shifted = CompletionSet(result.start, cursor + tail, result.items)

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 
-from conch.app.model.completion import to_code_points
-
 if TYPE_CHECKING:
     from conch.app.kernel_session import KernelSession
     from conch.widgets.input_editor import InputEditor
@@ -43,7 +41,7 @@ class EnterController(QObject):
         self,
         editor: "InputEditor",
         kernel: "KernelSession",
-        run: Callable[[str], None],
+        run: Callable[[str], object],
         timeout_ms: int = IS_COMPLETE_TIMEOUT_MS,
         parent: QObject | None = None,
     ) -> None:
@@ -78,7 +76,7 @@ class EnterController(QObject):
         editor = self._editor
         code = editor.code()
         cursor = editor.textCursor()
-        if code[to_code_points(code, cursor.position()):].strip() and "\n" in code:
+        if code[editor.code_point():].strip() and "\n" in code:
             editor.insert_newline()  # editing inside a multi-line input
             return True
         if self._kernel.status == "dead":
@@ -125,7 +123,7 @@ class EnterController(QObject):
             self._set_queued(True)
             return
         mark = self._pending[0]
-        code = self._editor.code()[: to_code_points(self._editor.code(), mark.position())]
+        code = self._editor.text_before(mark.position())
         if not code.strip():
             self._submit(code, mark.position() + 1)
             return
@@ -146,7 +144,7 @@ class EnterController(QObject):
         if mark not in self._pending or not _is_break(mark):
             self._decide_next()
             return
-        code = self._editor.code()[: to_code_points(self._editor.code(), mark.position())]
+        code = self._editor.text_before(mark.position())
         if code != asked:  # edited above the break meanwhile: ask about the new text
             self._decide_next()
             return

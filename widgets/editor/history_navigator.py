@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QTextCursor
 
-from conch.app.model.completion import to_code_points
 from conch.app.model.history import HistoryWalk, InputHistory
 
 if TYPE_CHECKING:
@@ -36,8 +35,7 @@ class HistoryNavigator(QObject):
             return False
         code = editor.code()
         if self._walk is None or code != self._shown:
-            prefix = code[: to_code_points(code, editor.textCursor().position())]
-            self._walk = self._history.walk(code, prefix)
+            self._walk = self._history.walk(code, editor.text_before())
         entry = self._walk.older()
         if entry is None:
             return True  # the oldest match: stay

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QTextCursor
 
-from conch.app.model.completion import to_code_points
 from conch.app.model.payloads import Page
 from conch.widgets.editor.calltip import CallTip
 
@@ -71,7 +70,7 @@ class Inspector(QObject):
     def _ask(self, explicit: bool) -> None:
         code = self._editor.code()
         position = self._editor.textCursor().position()
-        msg_id = self._kernel.inspect(code, to_code_points(code, position), self._on_reply)
+        msg_id = self._kernel.inspect(code, self._editor.code_point(position), self._on_reply)
         if msg_id is None:
             if explicit:
                 self.status_message.emit("No help: the kernel is not running.")
@@ -114,7 +113,6 @@ class Inspector(QObject):
         if cursor.position() < start or document.findBlock(start) != cursor.block():
             self.close()
             return
-        between = self._editor.code()[to_code_points(self._editor.code(), start):]
-        between = between[: to_code_points(between, cursor.position() - start)]
+        between = self._editor.code()[self._editor.code_point(start):self._editor.code_point()]
         if between.count(")") > between.count("("):
             self.close()  # the call's closing parenthesis was typed

@@ -209,3 +209,20 @@ def test_clear_output_releases_scrollback_lines() -> None:
     assert transcript.stream_line_count() == 3
     router.handle_iopub(msg("clear_output", "m1", wait=False))
     assert transcript.stream_line_count() == 0 and cell.outputs == []
+
+
+def test_cells_are_timed_from_execute_input_to_their_end() -> None:
+    transcript = Transcript()
+    now = [10.0]
+    router = OutputRouter(transcript, clock=lambda: now[0])
+    mine = transcript.add_cell("work()", "mine")
+    assert mine.duration is None
+    router.handle_iopub(msg("execute_input", "mine", code="work()", execution_count=1))
+    now[0] = 12.5
+    router.finish("mine", {"content": {"status": "ok", "execution_count": 1}})
+    assert (mine.started, mine.ended, mine.duration) == (10.0, 12.5, 2.5)
+    router.handle_iopub(msg("execute_input", "other", code="x", execution_count=2))
+    now[0] = 13.0
+    router.handle_iopub(msg("status", "other", execution_state="idle"))
+    (_, foreign) = list(transcript.cells())
+    assert foreign.duration == 0.5
