@@ -7,10 +7,15 @@ Qt-free model never pull in Qt::
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["ConsoleWidget", "start_kernel", "__version__"]
+
+# Conch's own diagnostics go where the host application sends its logs, never to a bare
+# stderr (inside a kernel that would land in the user's output); the user sees notices.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from conch.app.kernel_session import start_kernel

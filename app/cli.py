@@ -73,16 +73,19 @@ def kernel_problem(name: str) -> str | None:
 
 
 def display_problem() -> str | None:
-    """A hint when Qt would abort for lack of a display (Linux without X11/Wayland)."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+    """A hint when Qt would abort for lack of a usable display (Linux): none at all, or an X11
+    setup its xcb plugin cannot use (missing system libraries, no X server). Imports no Qt."""
+    if not sys.platform.startswith("linux"):
         return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    return (
-        "conch: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
-        "Run it inside a desktop session, under a virtual X server (xvfb-run conch), "
-        "or headless with QT_QPA_PLATFORM=offscreen."
-    )
+    if not any(os.environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+        return (
+            "conch: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+            "Run it inside a desktop session, under a virtual X server (xvfb-run conch), "
+            "or headless with QT_QPA_PLATFORM=offscreen."
+        )
+    from conch.app.display_check import xcb_problem
+
+    return xcb_problem(os.environ)
 
 
 def existing_connection_file(name: str) -> tuple["Path | None", str | None]:

@@ -14,7 +14,7 @@ from conch.app.kernel.zmq_bridge import ZmqTransport
 from conch.app.model.history import InputHistory
 from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
-from conch.app.model.transcript import CellState, Transcript
+from conch.app.model.transcript import Cell, CellState, Transcript
 from conch.app.running_kernel import CLOSED, DEAD, RESTARTING, RunningKernel
 from conch.app.startup_watch import StartupWatch
 
@@ -67,6 +67,10 @@ class KernelSession(QObject):
     trouble = Signal(str)
     """The kernel is not answering as it should (no kernel_info after a while, messages failing
     their signature); carries what the user should know. Empty when the trouble is over."""
+    exited = Signal(str)
+    """The kernel ended because the user asked it to (``exit``); carries a message."""
+    execution_count_changed = Signal(int)
+    """The kernel's execution counter moved (this console's cells, another client's, a restart)."""
 
     def __init__(
         self,
@@ -80,8 +84,8 @@ class KernelSession(QObject):
         self.transcript = Transcript()
         self.router = OutputRouter(self.transcript, *(() if renderable is None else (renderable,)))
         self._pending: set[str] = set()
-        self.execution_count = 0
-        """The prompt number of the last finished execution (0 after a (re)start)."""
+        self.router.count_changed.connect(self._on_count_changed)
+        self._banner_shown = False
         self.history = InputHistory()
         """What was run in this session (and before it, as the kernel remembers); kept across restarts."""
         self._history_loaded = False
@@ -96,7 +100,8 @@ class KernelSession(QObject):
         kernel.restarting.connect(self._on_restarting)
         kernel.restarted.connect(self._on_restarted)
         kernel.responsiveness_changed.connect(self._on_responsiveness)
-        kernel.state_changed.connect(lambda _state: self.status_changed.emit(self.status))
+        kernel.exited.connect(self._on_kernel_exited)
+        kernel.state_changed.connect(self._on_kernel_state)
         self.client = self._connect(kernel.connection_info)
 
     # -- public --------------------------------------------------------------------------------
@@ -116,6 +121,21 @@ class KernelSession(QObject):
         if self.kernel.state == RESTARTING:
             return "starting"
         return self.client.status if self.kernel.responsive else "unresponsive"
+
+    @property
+    def execution_count(self) -> int:
+        """The kernel's latest execution count (0 after a (re)start): the next prompt is one more.
+        Counts every client's executions, so consoles sharing a kernel agree."""
+        return self.router.execution_count
+
+    @property
+    def exited_on_request(self) -> bool:
+        """The kernel ended because the user asked it to (``exit``), not by dying."""
+        return self.kernel.exited_on_request
+
+    def expect_exit(self) -> None:
+        """The kernel said it will end itself (IPython's ``ask_exit``): not a death when it does."""
+        self.kernel.expect_exit()
 
     @property
     def kernel_name(self) -> str:
@@ -158,6 +178,18 @@ class KernelSession(QObject):
     def is_busy(self) -> bool:
         """True while an execution this session asked for has not finished."""
         return bool(self._pending)
+
+    def running_code(self) -> bool:
+        """An execution is running on the kernel: this console's, or another client's that this
+        console saw start (a kernel answering a completion is busy too, but runs no code)."""
+        if self._pending:
+            return True
+        if self.status != "busy":
+            return False
+        for entry in reversed(self.transcript.entries[-20:]):
+            if isinstance(entry, Cell) and entry.state is CellState.RUNNING:
+                return True
+        return False
 
     def complete(self, code: str, cursor_pos: int, on_reply: ReplyHandler) -> str | None:
         """Ask for completions (``cursor_pos`` in code points); None if the kernel cannot answer."""
@@ -207,7 +239,7 @@ class KernelSession(QObject):
             return False
         if self.kernel.process is None:
             self._abort_pending("restart requested")
-            self.execution_count = 0
+            self.router.reset_count()
             self.transcript.add_notice("Restart requested from the kernel (its owner starts it again)", "info")
         return True
 
@@ -215,14 +247,15 @@ class KernelSession(QObject):
         """The user chose to wait longer for a kernel that has not answered yet."""
         self._startup.keep_waiting()
 
-    def shutdown(self) -> None:
+    def shutdown(self, keep_kernel: bool = False) -> None:
         """Leave the kernel and return at once; :attr:`closed` follows. The last console on a
-        kernel Conch launched shuts it down (killed if still there after 1 s)."""
+        kernel Conch launched shuts it down (killed if still there after 1 s), unless
+        ``keep_kernel`` (``exit(keep_kernel=True)``): then the kernel runs on."""
         if self._closing:
             return
         self._closing = True
         self._startup.stop()
-        self.kernel.detach(self, self.client, self._on_detached)
+        self.kernel.detach(self, self.client, self._on_detached, keep=keep_kernel)
 
     # -- connection ----------------------------------------------------------------------------
     def _connect(self, connection_info: dict[str, Any]) -> KernelClient:
@@ -246,6 +279,10 @@ class KernelSession(QObject):
             # Sent right behind kernel_info, so the kernel answers before running anything
             # typed meanwhile and the loaded tail never repeats this session's entries.
             client.history(self._on_history)
+        if self.kernel.has_run_code():
+            # Joining a kernel that has run code (another tab's, or one started elsewhere): a
+            # silent empty execution answers with the kernel's counter, for the first prompt.
+            client.count_probe(lambda reply: self.router.note_count(reply.get("content", {}).get("execution_count")))
         self._startup.watch(
             client, connection_info, launched=self.kernel.owned, can_wait=lambda: self.accepts_requests
         )
@@ -263,13 +300,18 @@ class KernelSession(QObject):
     def _on_restarted(self, info: dict[str, Any]) -> None:
         if self._closing:
             return
-        self.execution_count = 0
+        self.router.reset_count()
         self.transcript.add_notice("Kernel restarted", "info")
         self.client = self._connect(info)  # the kernel's "running" state change follows
 
     def _on_ready(self, info: dict[str, Any]) -> None:
         self._startup.answered()
         self.kernel.answered()
+        banner = info.get("banner")
+        if not self._banner_shown and isinstance(banner, str) and banner.strip():
+            self._banner_shown = True  # the first screen says what this kernel is, as IPython does
+            if not self.transcript.entries:
+                self.transcript.add_notice(banner.strip(), "banner")
         self.ready.emit(info)
 
     # -- kernel events -------------------------------------------------------------------------
@@ -294,8 +336,6 @@ class KernelSession(QObject):
 
     def _on_finished(self, msg_id: str, reply: Message) -> None:
         cell = self.router.finish(msg_id, reply)
-        if cell is not None and cell.execution_count is not None:
-            self.execution_count = cell.execution_count
         self._pending.discard(msg_id)
         if cell is not None and cell.duration is not None:
             self.last_duration = cell.duration
@@ -325,6 +365,17 @@ class KernelSession(QObject):
     def unresponsive_text(self) -> str:
         what = "hung" if self.kernel.owned else "hung, or gone"
         return f"The kernel is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): it is {what}."
+
+    def _on_kernel_state(self, _state: str) -> None:
+        self.status_changed.emit(self.status)
+
+    def _on_count_changed(self, count: int) -> None:
+        self.execution_count_changed.emit(count)
+
+    def _on_kernel_exited(self, reason: str) -> None:
+        self.transcript.add_notice(reason, "info")
+        self._abort_pending("kernel exited")
+        self.exited.emit(reason)
 
     def _on_kernel_died(self, reason: str) -> None:
         self.transcript.add_notice(reason, "error")

@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from conch.app.settings import Settings
 from conch.app.window_menus import build_menus
 from conch.widgets.connection_picker import ConnectionPicker
+from conch.widgets.kernel_banner import KernelBanner
 from conch.widgets.kernel_tab import KernelTab
+from conch.widgets.key_dispatch import KeyDispatcher
+from conch.widgets.keymap import KeyMap
 from conch.widgets.tab_icons import state_icon
 from conch.widgets.tab_renamer import TabRenamer
+from conch.widgets.tab_titles import number_tabs
 
 if TYPE_CHECKING:
     from conch.app.kernel.launcher import LocalKernelProcess
@@ -37,6 +41,10 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings.load()
         self.question: QMessageBox | None = None
         """The confirmation currently asked (closing a busy tab, quitting, ``exit``), if any."""
+        self._kept: list["RunningKernel"] = []  # launched kernels left running by exit(keep_kernel=True)
+        self.keymap = KeyMap(self.settings.shortcuts)
+        self.keys = KeyDispatcher.instance().scope(self, self.keymap)
+        """The window's actions (new tab, close tab, quit, interrupt...), wherever the focus is in it."""
         self.setWindowTitle("Conch")
         self.setWindowIcon(QIcon(str(files("conch.resources") / "conch.svg")))
         self.resize(960, 720)
@@ -45,15 +53,25 @@ class MainWindow(QMainWindow):
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.request_close_tab)
-        self.tabs.currentChanged.connect(lambda _: self._show_status())
+        self.tabs.currentChanged.connect(self._on_current_changed)
         self.tabs.tabBarDoubleClicked.connect(self.rename_tab)
-        self.setCentralWidget(self.tabs)
+        self.settings_banner = KernelBanner(self)
+        """Problems in the settings file, shown until the user dismisses them."""
+        self.settings_banner.acted.connect(self.focus_editor)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.settings_banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._show_settings_problems()
         self.kernel_state = QLabel(self)
         self.statusBar().addPermanentWidget(self.kernel_state)
         self._clock = QTimer(self)  # the running cell's elapsed time
         self._clock.setInterval(_CLOCK_MS)
         self._clock.timeout.connect(self._show_status)
-        build_menus(self)  # a broken settings file is reported by each console once its kernel answers
+        build_menus(self)
 
     # -- opening tabs --------------------------------------------------------------------------
     def new_tab(
@@ -75,7 +93,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         tab.state_changed.connect(lambda: self._on_tab_state(tab))
         tab.status_message.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        tab.exit_requested.connect(lambda: self.confirm_exit(tab))
+        tab.status_retracted.connect(self._retract_status)
+        tab.exit_requested.connect(lambda keep: self.confirm_exit(tab, keep))
         tab.close_requested.connect(lambda: self._close_tab_now(tab))
         QTimer.singleShot(0, tab.start)
         self._on_tab_state(tab)
@@ -131,8 +150,17 @@ class MainWindow(QMainWindow):
             if text is not None:
                 tab.custom_title = text.strip() or None
                 self._on_tab_state(tab)
+            self.focus_editor()
 
-        TabRenamer(self.tabs.tabBar(), index, tab.custom_title or tab.title(), done)
+        TabRenamer(self.tabs.tabBar(), index, tab.custom_title or tab.title(), done, self.keymap)
+
+    def focus_editor(self) -> None:
+        """Give the keyboard to the current tab's input editor (after a bar, dialog or tab closes)."""
+        tab = self.current_tab()
+        if tab is not None:
+            if not self.isActiveWindow() and self.isVisible():
+                self.activateWindow()  # a closed dialog may leave no window active
+            tab.focus_editor()
 
     # -- closing -------------------------------------------------------------------------------
     def close_current_tab(self) -> None:
@@ -145,24 +173,30 @@ class MainWindow(QMainWindow):
             return
         session = tab.session
         stops_kernel = session is not None and session.kernel.owned and session.kernel.console_count == 1
-        if stops_kernel and session is not None and (session.is_busy() or session.status == "busy"):
+        if stops_kernel and session is not None and session.running_code():
             self._ask(
                 "Close Tab",
                 f"“{tab.title()}” is running code. Close the tab and shut its kernel down?",
+                "Close Tab",
                 lambda: self._close_tab_now(tab),
             )
             return
         self._close_tab_now(tab)
 
-    def _close_tab_now(self, tab: KernelTab) -> None:
+    def _close_tab_now(self, tab: KernelTab, keep_kernel: bool = False) -> None:
         index = self.tabs.indexOf(tab)
         if index < 0:
             return
+        session = tab.session
+        if keep_kernel and session is not None and session.kernel.owned and session.kernel.console_count == 1:
+            self._kept.append(session.kernel)  # still ours to end when Conch quits
         self.tabs.removeTab(index)
         self._closing.add(tab)
         tab.closed.connect(lambda: self._on_tab_closed(tab))
-        tab.shutdown()
+        tab.shutdown(keep_kernel=keep_kernel)
+        self._refresh_titles()
         self._show_status()
+        self.focus_editor()
 
     def _on_tab_closed(self, tab: KernelTab) -> None:
         self._closing.discard(tab)
@@ -170,21 +204,38 @@ class MainWindow(QMainWindow):
         if not self._closing and not self.isVisible():
             self.all_kernels_closed.emit()
 
-    def confirm_exit(self, tab: KernelTab) -> QMessageBox:
-        """The kernel in ``tab`` asked to exit: ask (without blocking) before closing the tab."""
-        return self._ask(
-            "Close Tab",
-            f"The kernel “{tab.title()}” asked to exit. Close this tab and shut the kernel down?",
-            lambda: self._close_tab_now(tab),
-        )
+    def confirm_exit(self, tab: KernelTab, keep_kernel: bool = False) -> QMessageBox | None:
+        """The user ran ``exit`` in ``tab``: ask (without blocking, unless the settings say not
+        to ask) before closing the tab, then shut its kernel down cleanly, or with
+        ``keep_kernel`` leave it running. Returns the question asked, if any."""
+        session = tab.session
+        name = tab.title()
+        if keep_kernel:
+            text = f"Close “{name}” and leave its kernel running?"
+        elif session is not None and session.kernel.exit_expected:
+            text = f"The kernel of “{name}” is ending, as the code asked (exit). Close the tab?"
+        elif session is None or (session.kernel.owned and session.kernel.console_count == 1):
+            text = f"Close “{name}” and shut its kernel down?"
+        else:
+            text = f"Close “{name}”? Its kernel keeps running for the other tabs or programs using it."
+        if not self.settings.confirm_exit:
+            self._close_tab_now(tab, keep_kernel=keep_kernel)
+            return None
+        return self._ask("Exit", text, "Close Tab", lambda: self._close_tab_now(tab, keep_kernel=keep_kernel))
 
-    def _ask(self, title: str, text: str, on_yes: Callable[[], object]) -> QMessageBox:
-        question = QMessageBox(
-            QMessageBox.Icon.Question, title, text,
-            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel, self,
-        )
-        question.setDefaultButton(QMessageBox.StandardButton.Close)
-        question.finished.connect(lambda button: on_yes() if button == QMessageBox.StandardButton.Close else None)
+    def _ask(self, title: str, text: str, yes: str, on_yes: Callable[[], object]) -> QMessageBox:
+        """A non-blocking question with a button named for what it does, and Cancel."""
+        question = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self)
+        accept = question.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        question.setDefaultButton(accept)
+
+        def answered() -> None:
+            if question.clickedButton() is accept:
+                on_yes()
+            else:
+                self.focus_editor()
+
+        question.finished.connect(lambda _result: answered())
         question.open()
         self.question = question
         return question
@@ -192,16 +243,19 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Hide at once; the kernels shut down in parallel, then ``all_kernels_closed``.
         If kernels Conch launched are running code, ask first."""
-        busy = [t for t in self.tab_list() if t.session is not None and t.session.kernel.owned and t.status == "busy"]
+        busy = [t for t in self.tab_list() if t.session is not None and t.session.kernel.owned and t.running_code]
         if busy and not self._quitting:
             event.ignore()
             names = ", ".join(t.title() for t in busy)
-            self._ask("Quit", f"Still running code: {names}. Quit and shut all kernels down?", self._quit_now)
+            self._ask("Quit", f"Still running code: {names}. Quit and shut all kernels down?", "Quit", self._quit_now)
             return
         super().closeEvent(event)
         self._clock.stop()
         for tab in self.tab_list():
             self._close_tab_now(tab)
+        for kernel in self._kept:
+            kernel.shutdown_unattended()
+        self._kept.clear()
         if not self._closing:
             QTimer.singleShot(0, self.all_kernels_closed.emit)
 
@@ -224,10 +278,31 @@ class MainWindow(QMainWindow):
     def _on_tab_state(self, tab: KernelTab) -> None:
         index = self.tabs.indexOf(tab)
         if index >= 0:
-            self.tabs.setTabText(index, tab.title())
             self.tabs.setTabIcon(index, state_icon(tab.status))
-            self.tabs.setTabToolTip(index, tab.status_text())
+        self._refresh_titles()
         self._show_status()
+
+    def _refresh_titles(self) -> None:
+        """Number kernels of one kind and tabs on one kernel, so every tab can be told apart."""
+        tabs = self.tab_list()
+        number_tabs(tabs)
+        for index, tab in enumerate(tabs):
+            self.tabs.setTabText(index, tab.title())
+            self.tabs.setTabToolTip(index, tab.tooltip())
+
+    def _on_current_changed(self, _index: int) -> None:
+        self._show_status()
+        self.focus_editor()
+
+    def _retract_status(self, text: str) -> None:
+        if self.statusBar().currentMessage() == text:
+            self.statusBar().clearMessage()
+
+    def _show_settings_problems(self) -> None:
+        problems = self.settings.problems
+        if problems:
+            text = "Settings: " + "\n".join(problems) + "\nFix the file; until then the defaults are used."
+            self.settings_banner.show_message(text, "warning", [("Dismiss", self.settings_banner.clear)])
 
     def _show_status(self) -> None:
         tab = self.current_tab()

@@ -49,6 +49,9 @@ class RunningKernel(QObject):
     """After the last console detached: an owned process is gone."""
     responsiveness_changed = Signal(bool)
     """The heartbeat stopped (False: hung, or gone without a process to watch) or came back (True)."""
+    exited = Signal(str)
+    """The kernel ended because the user asked it to (``exit``): not a death, never restarted
+    automatically; carries a message for the user."""
 
     def __init__(
         self,
@@ -67,6 +70,9 @@ class RunningKernel(QObject):
         self.responsive = True
         """False while the heartbeat is missing (the kernel is hung, or gone)."""
         self.auto_restarts = 0
+        self.exited_on_request = False
+        """The kernel ended because the user asked it to (see :meth:`expect_exit`)."""
+        self._exit_expected = False
         self._answered = False
         self._sessions: list[object] = []
         self._reapers: list[ProcessReaper] = []
@@ -134,11 +140,17 @@ class RunningKernel(QObject):
     def attach(self, session: object) -> None:
         self._sessions.append(session)
 
-    def detach(self, session: object, client: "KernelClient", on_done: Callable[[], object]) -> None:
+    def detach(
+        self, session: object, client: "KernelClient", on_done: Callable[[], object], *, keep: bool = False
+    ) -> None:
         """A console leaves. The last one to leave an owned kernel shuts it down (``on_done``
-        runs once the process is gone); otherwise ``on_done`` runs on the next turn."""
+        runs once the process is gone), unless ``keep`` (``exit(keep_kernel=True)``): then it
+        runs on until :meth:`shutdown_unattended`. Otherwise ``on_done`` runs on the next turn."""
         if session in self._sessions:
             self._sessions.remove(session)
+        if keep and self.state == RUNNING:
+            QTimer.singleShot(0, on_done)
+            return
         if self._sessions or self.process is None or self.state == CLOSED:
             QTimer.singleShot(0, on_done)
             if not self._sessions:
@@ -156,7 +168,30 @@ class RunningKernel(QObject):
 
         self._reapers.append(ProcessReaper(self.process, gone, grace=1.0, parent=self))
 
+    def shutdown_unattended(self) -> None:
+        """End an owned kernel that no console shows any more (one kept by ``exit(keep_kernel=True)``)."""
+        if self._sessions or self.process is None or self.state == CLOSED:
+            return
+        self._watch.stop()
+        self._set_state(CLOSED)
+        self._reapers.append(ProcessReaper(self.process, self.closed.emit, grace=0.0, parent=self))
+
     # -- control -------------------------------------------------------------------------------
+    @property
+    def exit_expected(self) -> bool:
+        """The kernel said it will end (or has ended) at the user's request."""
+        return self._exit_expected or self.exited_on_request
+
+    def expect_exit(self) -> None:
+        """The kernel said it is about to end at the user's request (IPython's ``ask_exit``):
+        when it does, that is reported as such, not as a death, and it is not restarted."""
+        self._exit_expected = True
+
+    def has_run_code(self) -> bool:
+        """Whether the kernel may have run code already: started elsewhere, or another console
+        here has talked to it (a new console then asks for its execution counter)."""
+        return self.process is None or self._answered
+
     def answered(self) -> None:
         """A console got the kernel's kernel_info: from now on a death may be auto-restarted."""
         self._answered = True
@@ -184,6 +219,9 @@ class RunningKernel(QObject):
     def mark_unresponsive(self) -> None:
         """The heartbeat stopped. Nothing is aborted: a hung kernel may come back. (Before the
         kernel first answered, slowness is the console's to report.)"""
+        if self._exit_expected and self.state == RUNNING:
+            self._exited()  # a kernel we cannot watch has gone quiet after saying it would exit
+            return
         if self.state == RUNNING and self._answered and self.responsive:
             self.responsive = False
             self.responsiveness_changed.emit(False)
@@ -208,6 +246,7 @@ class RunningKernel(QObject):
         self.process = process
         self.connection_info = info
         self.dead_reason = None
+        self.exited_on_request = self._exit_expected = False
         self.responsive = True
         self._answered = False
         self._watch.start()
@@ -219,7 +258,9 @@ class RunningKernel(QObject):
             return
         self._watch.stop()
         code = self.process.exit_code
-        if not self._answered:
+        if self._exit_expected:
+            self._exited()
+        elif not self._answered:
             self._die(
                 f"The kernel exited (exit code {code}) before it answered. Check that its kernelspec "
                 f"“{self.kernel_name}” works (`jupyter kernelspec list`); Kernel ▸ Restart tries again.",
@@ -228,9 +269,19 @@ class RunningKernel(QObject):
         else:
             self._die(f"The kernel died (exit code {code}).", auto_restart=True)
 
+    def _exited(self) -> None:
+        if self.state in (DEAD, CLOSED):
+            return
+        self._watch.stop()
+        self.exited_on_request = True
+        self.dead_reason = "The kernel exited because it was asked to (exit). Kernel ▸ Restart starts a new one."
+        self._set_state(DEAD)
+        self.exited.emit(self.dead_reason)
+
     def _die(self, reason: str, *, auto_restart: bool) -> None:
         if self.state in (DEAD, CLOSED):
             return
+        auto_restart = auto_restart and bool(self._sessions)  # nobody would see a restarted kernel
         again = auto_restart and self.process is not None and self.auto_restarts < AUTO_RESTART_LIMIT
         if again:
             self.auto_restarts += 1

@@ -2,7 +2,8 @@
 
 The file lives in the user's config folder (``CONCH_CONFIG_DIR`` overrides it)::
 
-    {"shortcuts": {"execute_now": ["Shift+Return", "Ctrl+J"], "clear_transcript": "Ctrl+K"}}
+    {"shortcuts": {"execute_now": ["Shift+Return", "Ctrl+J"], "clear_transcript": "Ctrl+K"},
+     "confirm_exit": false}
 
 A missing file means defaults; a broken one means defaults plus a message naming the problem.
 """
@@ -33,6 +34,8 @@ class Settings:
     """Everything a user can configure, with its defaults."""
 
     shortcuts: dict[str, tuple[str, ...]] = field(default_factory=lambda: {s.action: s.keys for s in SHORTCUTS})
+    confirm_exit: bool = True
+    """Ask before ``exit`` closes a tab."""
     problems: list[str] = field(default_factory=list)
     """What was wrong with the settings file (shown to the user once); empty when all is well."""
 
@@ -63,4 +66,9 @@ class Settings:
             shortcuts = {}
         settings.shortcuts, problems = resolve(shortcuts)
         settings.problems.extend(f"{path}: {problem}" for problem in problems)
+        confirm_exit = data.get("confirm_exit", True)
+        if isinstance(confirm_exit, bool):
+            settings.confirm_exit = confirm_exit
+        else:
+            settings.problems.append(f"{path}: \"confirm_exit\" must be true or false; using true")
         return settings

@@ -1,9 +1,11 @@
-"""The main window's menus; every shortcut comes from the settings' shortcut table."""
+"""The main window's menus. They show each action's keys from the shortcut table; the keys
+themselves are decided by the window's key scope (``conch.widgets.key_dispatch``), the one
+path every key takes, so a menu never competes with a console for a key."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 if TYPE_CHECKING:
@@ -11,37 +13,47 @@ if TYPE_CHECKING:
 
 
 def build_menus(window: "MainWindow") -> None:
-    keys = window.settings.shortcuts
     bar = window.menuBar()
 
+    def add(menu: QMenu, text: str, action: str, slot: Callable[[], object]) -> QAction:
+        return add_action(window, menu, text, action, slot)
+
     file_menu = bar.addMenu("&File")
-    add_action(file_menu, "&New Tab", keys["new_tab"], lambda: window.new_tab(window.current_kernel_name()))
+    add(file_menu, "&New Tab", "new_tab", lambda: window.new_tab(window.current_kernel_name()))
     kernels = file_menu.addMenu("New Tab &With")
     kernels.aboutToShow.connect(lambda: _list_kernelspecs(window, kernels))
-    add_action(file_menu, "New Tab on This &Kernel", keys["new_tab_same_kernel"], window.new_tab_on_current_kernel)
-    add_action(file_menu, "C&onnect to Existing Kernel…", keys["connect_existing"], window.pick_existing_kernel)
+    add(file_menu, "New Tab on This &Kernel", "new_tab_same_kernel", window.new_tab_on_current_kernel)
+    add(file_menu, "C&onnect to Existing Kernel…", "connect_existing", window.pick_existing_kernel)
     file_menu.addSeparator()
-    add_action(file_menu, "&Rename Tab…", keys["rename_tab"], window.rename_current_tab)
-    add_action(file_menu, "&Close Tab", keys["close_tab"], window.close_current_tab)
+    add(file_menu, "&Rename Tab…", "rename_tab", window.rename_current_tab)
+    add(file_menu, "&Close Tab", "close_tab", window.close_current_tab)
     file_menu.addSeparator()
-    add_action(file_menu, "&Quit", keys["quit"], window.close)
+    add(file_menu, "&Quit", "quit", window.close)
 
     kernel_menu = bar.addMenu("&Kernel")
-    add_action(kernel_menu, "&Interrupt", keys["interrupt"], window.interrupt_kernel)
-    add_action(kernel_menu, "&Restart", keys["restart"], window.restart_kernel)
-    add_action(kernel_menu, "Restart and &Clear", keys["restart_clear"], lambda: window.restart_kernel(clear=True))
+    add(kernel_menu, "&Interrupt", "interrupt", window.interrupt_kernel)
+    add(kernel_menu, "&Restart", "restart", window.restart_kernel)
+    add(kernel_menu, "Restart and &Clear", "restart_clear", lambda: window.restart_kernel(clear=True))
 
     view_menu = bar.addMenu("&View")
-    add_action(view_menu, "&Next Tab", keys["next_tab"], lambda: window.step_tab(1))
-    add_action(view_menu, "&Previous Tab", keys["previous_tab"], lambda: window.step_tab(-1))
+    add(view_menu, "&Next Tab", "next_tab", lambda: window.step_tab(1))
+    add(view_menu, "&Previous Tab", "previous_tab", lambda: window.step_tab(-1))
 
 
-def add_action(menu: QMenu, text: str, keys: tuple[str, ...], slot: Callable[[], object]) -> QAction:
-    action = QAction(text, menu)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    action.triggered.connect(lambda _checked=False: slot())
-    menu.addAction(action)
-    return action
+def add_action(window: "MainWindow", menu: QMenu, text: str, action: str, slot: Callable[[], object]) -> QAction:
+    """A menu item that runs ``slot`` and shows the keys of shortcut-table ``action``; the window's
+    key scope runs the same slot for those keys."""
+    keys = window.keymap.text(action)
+    item = QAction(f"{text}\t{keys}" if keys else text, menu)
+    item.triggered.connect(lambda _checked=False: slot())
+    menu.addAction(item)
+
+    def by_key() -> bool:
+        slot()
+        return True
+
+    window.keys.bind(action, by_key)
+    return item
 
 
 def _list_kernelspecs(window: "MainWindow", menu: QMenu) -> None:

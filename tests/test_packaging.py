@@ -23,3 +23,12 @@ def test_every_package_folder_is_packaged() -> None:
                 continue
             found.add(".".join((name, *relative.parts)) if relative.parts else name)
     assert found <= listed, f"not packaged: {sorted(found - listed)}"
+
+
+def test_conchs_log_lines_never_land_on_a_bare_stderr() -> None:
+    import subprocess
+    import sys
+
+    code = "import logging, conch; logging.getLogger('conch.app.kernel.zmq_bridge').warning('kernel heartbeat missed its deadline')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == ""

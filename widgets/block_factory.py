@@ -66,6 +66,8 @@ class BlockFactory:
         return blocks
 
     def _notice(self, notice: Notice) -> Block:
+        if notice.level == "banner":  # the kernel's greeting: plain text, as a terminal shows it
+            return TextBlock(StaticLines.plain(notice.text), foreground=self.theme.notice["info"], margin_top=_CELL_GAP)
         colour = self.theme.notice.get(notice.level, self.theme.foreground)
         return TextBlock(
             StaticLines.plain(f"— {notice.text}", Style(italic=True)),

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from conch.app.kernel.connection_files import list_connection_files, runtime_dir
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
+_NAME_FILTER = "Connection files (kernel-*.json *.json)"
 
 
 class ConnectionPicker(QDialog):
@@ -80,10 +81,33 @@ class ConnectionPicker(QDialog):
         self.chosen.emit(path)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Connection File", str(self._folder), "Connection files (*.json)")
+        """A file dialog in the runtime folder (not blocking: no nested event loop)."""
+        dialog = QFileDialog(self, "Connection File")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(_NAME_FILTER)
+        # A folder that does not exist would be taken for a file name in its parent.
+        dialog.setDirectory(str(_existing_folder(self._folder)))
+        dialog.selectFile("")
+        dialog.fileSelected.connect(self._browsed)
+        dialog.open()
+
+    def _browsed(self, path: str) -> None:
         if path:
             super().accept()
             self.chosen.emit(Path(path))
+
+
+def _existing_folder(folder: Path) -> Path:
+    """``folder``, created (private, as Jupyter makes it) if missing; else its nearest existing parent."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        pass
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def _age(seconds: float) -> str:

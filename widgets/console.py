@@ -2,11 +2,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
+from conch.app.model.exit_command import exit_command
 from conch.app.model.payloads import ExitRequest, NextInput, Page
 from conch.app.model.plain_text import transcript_text
 from conch.app.settings import Settings
@@ -21,6 +33,7 @@ from conch.widgets.editor.inspector import Inspector
 from conch.widgets.find_bar import FindBar
 from conch.widgets.highlight import lexer_for
 from conch.widgets.input_editor import InputEditor
+from conch.widgets.key_dispatch import KeyDispatcher
 from conch.widgets.keymap import KeyMap
 from conch.widgets.pager import Pager
 from conch.widgets.stdin_field import StdinField
@@ -39,26 +52,30 @@ class ConsoleWidget(QWidget):
     status_message = Signal(str)
     """A short message for the user (a status bar shows it): why Enter made a new line,
     no completions, a bad settings file, ..."""
+    status_retracted = Signal(str)
+    """A message sent earlier no longer holds (it described a state that has passed)."""
     exit_requested = Signal(bool)
-    """The kernel asked to close this console (``exit``); carries ``keep_kernel``."""
+    """The user asked to close this console (``exit``/``quit``, or the kernel's ``ask_exit``);
+    carries ``keep_kernel``. Typed ``exit`` is caught before it reaches the kernel, so whoever
+    shows the console can confirm first; the kernel is untouched until the tab is closed."""
 
     def __init__(self, kernel: KernelSession, parent: QWidget | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.kernel = kernel
+        # Whoever loaded the settings reports their problems (the window shows a banner).
+        self._unreported_problems = [] if settings is not None else list(Settings.load().problems)
         self.settings = settings or Settings.load()
-        self._unreported_problems = list(self.settings.problems)
         kernel.set_renderable(RENDERABLE)
         keymap = KeyMap(self.settings.shortcuts)
         self.view = TranscriptView(kernel.transcript, parent=self)
         self.editor = InputEditor(self.view.metrics, keymap, parent=self)
         self.pager = Pager(self.view.theme, self.view.metrics, self)
-        self.find_bar = FindBar(self.view, self)
+        self.find_bar = FindBar(self.view, self, keymap)
         self.view.find_requested.connect(self.find_bar.open_bar)
-        for sequence in keymap.sequences("find"):
-            find = QShortcut(sequence, self)
-            find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            find.activated.connect(self.find_bar.open_bar)
-        self.stdin_field = StdinField(self.view.metrics)
+        self.find_bar.closed.connect(self.editor.setFocus)
+        self.pager.closed.connect(self._on_pager_closed)
+        self.view.interaction_finished.connect(self.editor.setFocus)
+        self.stdin_field = StdinField(self.view.metrics, keymap=keymap)
         self.stdin_field.hide()
         self.prompt = QLabel(self)
         self._shown_prompt = ("", "")
@@ -73,11 +90,17 @@ class ConsoleWidget(QWidget):
         self.inspector = Inspector(self.editor, kernel, CallTip(self.view.theme, self.view.metrics, self), self.show_page)
         self.history = HistoryNavigator(self.editor, kernel.history)
         self.history_search = HistorySearchBar(self.editor, kernel.history, self)
-        self.editor.set_action("copy_or_interrupt", self._copy_or_interrupt)
-        self.editor.set_action("clear_transcript", self._clear_transcript)
-        self.editor.set_action("dismiss", self._dismiss)
+        self.keys = KeyDispatcher.instance().scope(self, keymap)
+        """Keys anywhere in the console: find, copy or interrupt, clear, Esc; typing in the
+        transcript goes to the editor."""
+        self.keys.bind("find", self._open_find)
+        self.keys.bind("copy_or_interrupt", self._copy_or_interrupt)
+        self.keys.bind("clear_transcript", self._clear_transcript)
+        self.keys.bind("dismiss", self._dismiss)
+        self.keys.fallback = self._forward_typing
         for source in (self.enter, self.completer, self.inspector):
             source.status_message.connect(self.status_message)
+        self.enter.status_retracted.connect(self.status_retracted)
         self.enter.queued_changed.connect(self._update_prompt)
 
         self._build_layout()
@@ -89,6 +112,7 @@ class ConsoleWidget(QWidget):
         kernel.ready.connect(self._on_ready)
         kernel.payload.connect(self._on_payload)
         kernel.input_requested.connect(self._on_input_requested)
+        kernel.execution_count_changed.connect(self._update_prompt)
         if kernel.client.kernel_info is not None:
             self._on_ready(kernel.client.kernel_info)
         self._update_prompt()
@@ -124,9 +148,15 @@ class ConsoleWidget(QWidget):
 
     # -- embedding API -------------------------------------------------------------------------
     def execute(self, code: str) -> str:
-        """Run ``code`` as if typed into the editor and submitted; returns the msg_id."""
+        """Run ``code`` as if typed into the editor and submitted; returns the msg_id
+        ("" if nothing was sent: ``exit`` in a Python kernel emits :attr:`exit_requested`)."""
         self.completer.close()
         self.inspector.close()
+        request = exit_command(code, self.kernel.language_info)
+        if request is not None:
+            self.kernel.history.add(code)
+            self.exit_requested.emit(request.keep_kernel)
+            return ""
         msg_id = self.kernel.execute(code)
         self.view.scroll_to_bottom()
         self._update_prompt()
@@ -148,14 +178,24 @@ class ConsoleWidget(QWidget):
 
     def show_page(self, page: Page) -> None:
         """Open the pager with ``page`` (help text); Esc closes it."""
+        self.inspector.close()
         self.pager.show_page(page)
 
     # -- keys ----------------------------------------------------------------------------------
+    def _open_find(self) -> bool:
+        self.find_bar.open_bar()
+        return True
+
     def _copy_or_interrupt(self) -> bool:
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and focus.hasSelectedText():
+            return False  # the find or input field copies its own selection
         if self.editor.textCursor().hasSelection():
             self.editor.copy()
         elif self.view.selected_text():
             self.view.copy()
+        elif isinstance(focus, QTextEdit) and focus.textCursor().hasSelection():
+            focus.copy()  # the pager
         else:
             self.interrupt()
         return True
@@ -165,13 +205,39 @@ class ConsoleWidget(QWidget):
         return True
 
     def _dismiss(self) -> bool:
-        """Esc: close the innermost thing that is open."""
+        """Esc: close the innermost thing that is open; from the transcript, back to the editor."""
         if self.completer.close() or self.inspector.close() or self.enter.cancel():
             return True
         if self.pager.isVisible():
             self.pager.close_pager()
             return True
+        if self.find_bar.isVisible():
+            self.find_bar.close_bar()
+            return True
+        if not self.editor.hasFocus() and not self.stdin_field.isVisible():
+            self.editor.setFocus()
+            return True
         return False
+
+    def _forward_typing(self, receiver: QWidget, event: QKeyEvent) -> bool:
+        """Text typed while the transcript (or the read-only pager) has focus goes to the editor."""
+        if receiver is self.editor or _takes_text(receiver):
+            return False
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.editor.setFocus()
+            self.editor.paste()
+            return True
+        modifiers = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        if modifiers or not event.text() or not event.text().isprintable():
+            return False  # navigation and shortcuts stay with the transcript
+        self.editor.setFocus()
+        QApplication.sendEvent(self.editor, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
+        return True
+
+    def _on_pager_closed(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is None or focus is self.pager or self.pager.isAncestorOf(focus):
+            self.editor.setFocus()
 
     # -- kernel events -------------------------------------------------------------------------
     def _on_ready(self, info: dict[str, object]) -> None:
@@ -204,6 +270,8 @@ class ConsoleWidget(QWidget):
             keep = "" if payload.replace or not current.strip() else "\n" + current
             self.editor.set_code(payload.text.rstrip("\n") + keep)
         elif isinstance(payload, ExitRequest):
+            if not payload.keep_kernel:
+                self.kernel.expect_exit()  # the kernel is ending itself: not a death
             self.exit_requested.emit(payload.keep_kernel)
 
     def _on_input_requested(self, prompt: str, password: bool, _parent: str) -> None:
@@ -229,7 +297,7 @@ class ConsoleWidget(QWidget):
         if status == "starting":
             text, colour = "starting…", "#888888"
         elif status in ("dead", "unresponsive"):
-            text = "dead" if status == "dead" else "no reply"
+            text = "no reply" if status == "unresponsive" else "exited" if self.kernel.exited_on_request else "dead"
             colour = self.view.theme.notice["error"].name()
         elif self.enter.queued:
             text, colour = "queued", self.view.theme.in_prompt.name()
@@ -243,3 +311,10 @@ class ConsoleWidget(QWidget):
             palette = self.prompt.palette()
             palette.setColor(self.prompt.foregroundRole(), QColor(colour))
             self.prompt.setPalette(palette)
+
+
+def _takes_text(widget: QWidget | None) -> bool:
+    """Whether typing into ``widget`` already goes somewhere (a field, an editable text)."""
+    if isinstance(widget, (QLineEdit, QAbstractSpinBox)):
+        return True
+    return isinstance(widget, (QPlainTextEdit, QTextEdit)) and not widget.isReadOnly()

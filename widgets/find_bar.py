@@ -1,10 +1,12 @@
 """The find bar under the transcript (Ctrl+F): type to search, Enter for the next match."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
+from conch.widgets.key_dispatch import KeyDispatcher
+from conch.widgets.keymap import KeyMap
 from conch.widgets.transcript_search import TranscriptSearch
 from conch.widgets.transcript_view import TranscriptView
 
@@ -13,8 +15,12 @@ class FindBar(QWidget):
     """Searches a :class:`TranscriptView`: every match highlighted, Enter / Shift+Enter walk
     through them, Esc closes."""
 
-    def __init__(self, view: TranscriptView, parent: QWidget | None = None) -> None:
+    closed = Signal()
+    """The bar was closed; whoever opened it takes the focus back."""
+
+    def __init__(self, view: TranscriptView, parent: QWidget | None = None, keymap: KeyMap | None = None) -> None:
         super().__init__(parent)
+        KeyDispatcher.instance().scope(self, keymap).bind("dismiss", self._dismiss)
         self.view = view
         self.search = TranscriptSearch(self)
         self.field = QLineEdit(self)
@@ -56,7 +62,13 @@ class FindBar(QWidget):
         self.search.stop()
         self.view.set_highlight("")
         self.hide()
-        self.view.setFocus()
+        self.closed.emit()
+
+    def _dismiss(self) -> bool:
+        if not self.isVisible():
+            return False
+        self.close_bar()
+        return True
 
     def step(self, forward: bool) -> None:
         match = self.search.step(forward)
@@ -65,9 +77,7 @@ class FindBar(QWidget):
         self._show_count()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() == Qt.Key.Key_Escape:
-            self.close_bar()
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.step(not event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         else:
             super().keyPressEvent(event)

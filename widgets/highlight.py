@@ -6,13 +6,14 @@ from typing import Any
 
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.styles import get_style_by_name
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
+from conch.widgets.code_style import ConchLightStyle
 
-_PYGMENTS_STYLE = get_style_by_name("default")
+_PYGMENTS_STYLE = ConchLightStyle
+"""Every token colour meets WCAG AA contrast on the console's backgrounds (see code_style)."""
 
 
 def lexer_for(language_info: dict[str, Any] | None) -> Lexer:

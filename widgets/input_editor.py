@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
@@ -11,11 +9,9 @@ from pygments.lexer import Lexer
 
 from conch.app.model.completion import to_code_points
 from conch.widgets.code_highlighter import CodeHighlighter
+from conch.widgets.key_dispatch import ActionHandler, KeyDispatcher, KeyFilter
 from conch.widgets.keymap import KeyMap
 from conch.widgets.theme import Metrics
-
-KeyFilter = Callable[[QKeyEvent], bool]
-ActionHandler = Callable[[], bool]
 
 _INDENT = re.compile(r"[ \t]*")
 INDENT_WIDTH = 4
@@ -24,9 +20,10 @@ INDENT_WIDTH = 4
 class InputEditor(QPlainTextEdit):
     """A plain-text code editor that grows with its content.
 
-    Keys go, in order, to the key filters (an open completion list, a pending Enter, ...),
-    then to the handler of the action the :class:`KeyMap` names, then to normal editing.
-    Without other handlers, Enter or Shift+Enter submits and Ctrl+Enter inserts a new line.
+    Its :class:`~conch.widgets.key_dispatch.KeyScope` gets each key first: the key filters
+    (an open completion list, ...), then the handler of the action the :class:`KeyMap` names;
+    what no handler takes is normal editing. Without other handlers, Enter or Shift+Enter
+    submits and Ctrl+Enter inserts a new line.
     """
 
     submitted = Signal(str)
@@ -38,12 +35,11 @@ class InputEditor(QPlainTextEdit):
         super().__init__(parent)
         self._metrics = metrics
         self.keymap = keymap or KeyMap()
-        self._filters: list[KeyFilter] = []
-        self._actions: dict[str, ActionHandler] = {
-            "execute": self._submit_action,
-            "execute_now": self._submit_action,
-            "newline": self._newline_action,
-        }
+        self.keys = KeyDispatcher.instance().scope(self, self.keymap)
+        """Where this editor's actions are bound (see :mod:`conch.widgets.key_dispatch`)."""
+        self.keys.bind("execute", self._submit_action)
+        self.keys.bind("execute_now", self._submit_action)
+        self.keys.bind("newline", self._newline_action)
         self.setFont(metrics.font)
         self.setTabStopDistance(4 * metrics.char_width)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -61,22 +57,16 @@ class InputEditor(QPlainTextEdit):
     # -- extension points ----------------------------------------------------------------------
     def add_key_filter(self, key_filter: KeyFilter) -> None:
         """Let ``key_filter`` see key presses first; it returns True when it consumed one."""
-        self._filters.append(key_filter)
+        self.keys.add_filter(key_filter)
 
     def set_action(self, action: str, handler: ActionHandler) -> None:
         """Handle ``action`` (a shortcut table name); the handler returns False to let the key
         do what it normally does."""
-        self._actions[action] = handler
+        self.keys.bind(action, handler)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        for key_filter in self._filters:
-            if key_filter(event):
-                return
-        action = self.keymap.action_for(event)
-        handler = self._actions.get(action) if action else None
-        if handler is not None and handler():
-            return
-        if action in ("execute", "execute_now", "newline"):
+        # The dispatcher has offered the key to this editor's scope already: this is editing.
+        if {"execute", "execute_now", "newline"} & set(self.keymap.actions_for(event)):
             return  # never let Qt insert its own paragraph break for an unhandled Enter
         if event.key() == Qt.Key.Key_Backspace and not event.modifiers() and self._dedent():
             return

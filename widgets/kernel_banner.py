@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 _COLOURS = {
@@ -13,7 +14,11 @@ _COLOURS = {
 
 
 class KernelBanner(QFrame):
-    """A coloured message with buttons (Restart, Keep Waiting, Close Tab...); hidden when clear."""
+    """A coloured message with buttons (Restart, Keep Waiting, Close Tab, Dismiss...); hidden
+    when clear. Its buttons never keep the keyboard focus: typing goes on where it was."""
+
+    acted = Signal()
+    """A button was clicked (its action has run)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,6 +26,8 @@ class KernelBanner(QFrame):
         """"error", "warning", "info", or "" while hidden."""
         self.label = QLabel(self)
         self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._buttons: list[QPushButton] = []
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(10, 6, 10, 6)
@@ -38,7 +45,8 @@ class KernelBanner(QFrame):
         self.label.setText(text)
         for label, callback in actions:
             button = QPushButton(label, self)
-            button.clicked.connect(lambda _checked=False, run=callback: run())
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _checked=False, run=callback: (run(), self.acted.emit()))
             self._layout.addWidget(button)
             self._buttons.append(button)
         self.level = level

@@ -37,8 +37,10 @@ class KernelTab(QWidget):
     """After :meth:`shutdown`: the tab's connection is closed (and a kernel only it used is gone)."""
     status_message = Signal(str)
     """A message from the console for the status bar."""
-    exit_requested = Signal()
-    """The kernel asked to close this tab (the user ran ``exit``)."""
+    status_retracted = Signal(str)
+    """A message sent earlier no longer holds."""
+    exit_requested = Signal(bool)
+    """The user ran ``exit`` (or the kernel asked to close): carries ``keep_kernel``."""
     close_requested = Signal()
     """The user asked (in the banner) to close this tab."""
 
@@ -60,6 +62,12 @@ class KernelTab(QWidget):
         self._settings = settings
         self.custom_title: str | None = None
         """A name the user gave the tab (None: named after its kernel)."""
+        self.kernel_number = 0
+        """Which of the window's kernels with this display name it shows (1, 2, ...; 0: not yet)."""
+        self.console_number = 0
+        """Which of the window's tabs on this kernel it is (1, 2, ...; 0: not yet)."""
+        self.shared = False
+        """Another tab in the window shows the same kernel."""
         self.console: "ConsoleWidget | None" = None
         self.error: str | None = None
         what = f"kernel {connection_file}" if connection_file else f"kernel “{kernel_name}”"
@@ -117,7 +125,8 @@ class KernelTab(QWidget):
         self.kernel_name = session.kernel.kernel_name or self.kernel_name
         self.console = ConsoleWidget(session, self, settings=self._settings)
         self.console.status_message.connect(self.status_message)
-        self.console.exit_requested.connect(lambda _keep: self.exit_requested.emit())
+        self.console.status_retracted.connect(self.status_retracted)
+        self.console.exit_requested.connect(self.exit_requested)
         self._stack.addWidget(self.console)
         self._stack.setCurrentWidget(self.console)
         self.console.editor.setFocus()
@@ -125,7 +134,14 @@ class KernelTab(QWidget):
         session.execution_finished.connect(lambda _msg_id: self.state_changed.emit())  # its duration
         session.died.connect(self._on_died)
         session.trouble.connect(self._on_trouble)
+        session.exited.connect(self._on_exited)
+        self.banner.acted.connect(self.focus_editor)
         self.state_changed.emit()
+
+    def focus_editor(self) -> None:
+        """Put the keyboard focus in this tab's input editor (when it has a console)."""
+        if self.console is not None:
+            self.console.editor.setFocus()
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -137,11 +153,37 @@ class KernelTab(QWidget):
         return "starting" if session is None else session.status
 
     def title(self) -> str:
+        """The tab's text: its name (a number tells kernels of one kind apart, and tabs on one
+        kernel), a ⇄ when another tab shares its kernel, and the state when it is not running."""
         session = self.session
         name = self.custom_title or (session.kernel.display_name if session is not None else self.kernel_name)
+        if not self.custom_title:
+            name += f" #{self.kernel_number}" if self.kernel_number > 1 else ""
+            name += f" ({self.console_number})" if self.shared and self.console_number > 1 else ""
+        if self.shared:
+            name = f"⇄ {name}"
         status = self.status
         shown = {"error": "no kernel", "unresponsive": "not responding"}.get(status, status)
+        if status == "dead" and session is not None and session.exited_on_request:
+            shown = "exited"
         return name if status in ("idle", "busy") else f"{name} ({shown})"
+
+    def tooltip(self) -> str:
+        """Names the kernel behind the tab, and who else shows it."""
+        session = self.session
+        lines = [self.status_text()]
+        if session is not None:
+            kernel = session.kernel
+            where = kernel.connection_file or (kernel.process.connection_file if kernel.process else "")
+            if kernel.process is not None and kernel.process.pid is not None:
+                lines.append(f"Kernel process {kernel.process.pid}, started by Conch")
+            else:
+                lines.append("Kernel started elsewhere")
+            if where:
+                lines.append(f"Connection file: {Path(where).name}")
+            if self.shared:
+                lines.append(f"Shared by {kernel.console_count} tabs: each shows what the others run")
+        return "\n".join(lines)
 
     def status_text(self) -> str:
         session = self.session
@@ -175,6 +217,11 @@ class KernelTab(QWidget):
         self.banner.show_message(reason, "error", actions)
         self.state_changed.emit()
 
+    def _on_exited(self, reason: str) -> None:
+        actions = [("Restart", self.restart), ("Close Tab", self.close_requested.emit)]
+        self.banner.show_message(reason, "info", actions)
+        self.state_changed.emit()
+
     def _on_trouble(self, text: str) -> None:
         if not text:
             if self.banner.level == "warning":
@@ -197,12 +244,22 @@ class KernelTab(QWidget):
             if not session.restart(clear=clear):
                 self.status_message.emit("The kernel is already restarting.")
 
-    def shutdown(self) -> None:
+    def shutdown(self, keep_kernel: bool = False) -> None:
         """Leave the kernel without waiting (shutting it down if this tab launched it and no
-        other tab shows it); :attr:`closed` follows."""
+        other tab shows it, unless ``keep_kernel``); :attr:`closed` follows."""
         session = self.session
         if session is None:
             self.closed.emit()
             return
-        session.closed.connect(self.closed.emit)
-        session.shutdown()
+        session.closed.connect(self._on_session_closed)  # a method: never called once the tab is gone
+        session.shutdown(keep_kernel=keep_kernel)
+
+    def _on_session_closed(self) -> None:
+        self.closed.emit()
+
+    @property
+    def running_code(self) -> bool:
+        """The tab's kernel is running code (this tab's, or another client's), not just
+        answering a completion or help request."""
+        session = self.session
+        return session is not None and session.running_code()

@@ -17,7 +17,7 @@ _MODIFIERS = (
 
 
 class KeyMap:
-    """Which action (if any) a key press means.
+    """Which actions a key press may mean (the scope it is typed in picks the one it handles).
 
     Built from ``conch.app.shortcuts`` keys per action; Enter on the keypad counts as
     Return and Backtab as Shift+Tab, so one entry covers both.
@@ -26,15 +26,26 @@ class KeyMap:
     def __init__(self, keys: Mapping[str, tuple[str, ...]] | None = None) -> None:
         keys = keys if keys is not None else {s.action: s.keys for s in SHORTCUTS}
         self._sequences: dict[str, list[QKeySequence]] = {}
-        self._actions: dict[int, str] = {}
+        self._actions: dict[int, list[str]] = {}
         for action, texts in keys.items():
             sequences = [QKeySequence(text) for text in texts]
             self._sequences[action] = [s for s in sequences if not s.isEmpty()]
             for sequence in self._sequences[action]:
-                self._actions.setdefault(sequence[0].toCombined(), action)
+                self._actions.setdefault(sequence[0].toCombined(), []).append(action)
 
     def action_for(self, event: QKeyEvent) -> str | None:
-        return self._actions.get(_combined(event))
+        """The first action (in table order) bound to the key, if any."""
+        actions = self._actions.get(_combined(event))
+        return actions[0] if actions else None
+
+    def actions_for(self, event: QKeyEvent) -> list[str]:
+        """Every action bound to the key, in table order."""
+        return list(self._actions.get(_combined(event), ()))
+
+    def text(self, action: str) -> str:
+        """The keys of ``action`` as a menu shows them ("Ctrl+T"), or "" if it has none."""
+        sequences = self._sequences.get(action)
+        return sequences[0].toString(QKeySequence.SequenceFormat.NativeText) if sequences else ""
 
     def sequences(self, action: str) -> list[QKeySequence]:
         """The key sequences bound to ``action`` (for menus and tooltips)."""

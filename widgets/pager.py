@@ -1,8 +1,7 @@
 """The pager: long help (``obj?``, ``obj??``) in a panel below the transcript."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from conch.app.model.payloads import Page
@@ -12,7 +11,8 @@ from conch.widgets.theme import Metrics, Theme
 
 
 class Pager(QWidget):
-    """Shows a page payload (ANSI text, or HTML when that is all there is); Esc or ✕ closes it."""
+    """Shows a page payload (ANSI text, or HTML when that is all there is); ✕ closes it (and
+    Esc, through the console's keys)."""
 
     closed = Signal()
     """The user closed the pager."""
@@ -31,7 +31,6 @@ class Pager(QWidget):
         self.text.setDocument(SafeDocument(self.text))
         self.text.document().setDefaultFont(metrics.font)
         self.text.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
-        self.text.installEventFilter(self)
         header = QHBoxLayout()
         header.setContentsMargins(6, 2, 2, 2)
         header.addWidget(self.title, 1)
@@ -64,9 +63,3 @@ class Pager(QWidget):
         if self.isVisible():
             self.hide()
             self.closed.emit()
-
-    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 - Qt override
-        if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
-            self.close_pager()
-            return True
-        return False

@@ -1,10 +1,11 @@
 """The inline field where the user answers a kernel's ``input()`` / ``getpass()``."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from conch.widgets.key_dispatch import KeyDispatcher
+from conch.widgets.keymap import KeyMap
 from conch.widgets.theme import Metrics
 
 
@@ -19,15 +20,15 @@ class StdinField(QWidget):
     interrupt_requested = Signal()
     """Ctrl+C while the kernel waits for input."""
 
-    def __init__(self, metrics: Metrics, parent: QWidget | None = None) -> None:
+    def __init__(self, metrics: Metrics, parent: QWidget | None = None, keymap: KeyMap | None = None) -> None:
         super().__init__(parent)
+        KeyDispatcher.instance().scope(self, keymap).bind("copy_or_interrupt", self._copy_or_interrupt)
         self.prompt = QLabel(self)
         self.prompt.setFont(metrics.font)
         self.field = QLineEdit(self)
         self.field.setFont(metrics.font)
         self.field.setStyleSheet("QLineEdit { border: none; border-bottom: 1px solid #2452c2; background: #f4f8ff; }")
         self.field.returnPressed.connect(self._answer)
-        self.field.installEventFilter(self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -48,10 +49,8 @@ class StdinField(QWidget):
         self.field.clear()
         self.answered.emit(value)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.field and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.matches(QKeySequence.StandardKey.Copy) and not self.field.hasSelectedText():
-                self.interrupt_requested.emit()
-                return True
-        return False
+    def _copy_or_interrupt(self) -> bool:
+        if self.field.hasSelectedText():
+            return False  # the field copies it
+        self.interrupt_requested.emit()
+        return True

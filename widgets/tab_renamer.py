@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QTabBar
+
+from conch.widgets.key_dispatch import KeyDispatcher
+from conch.widgets.keymap import KeyMap
 
 
 class TabRenamer(QLineEdit):
     """Edits the title of tab ``index``; ``done`` gets the text (Enter, or focus moving away)
     or None (Esc). The editor removes itself afterwards."""
 
-    def __init__(self, bar: QTabBar, index: int, text: str, done: Callable[[str | None], None]) -> None:
+    def __init__(
+        self, bar: QTabBar, index: int, text: str, done: Callable[[str | None], None], keymap: KeyMap | None = None
+    ) -> None:
         super().__init__(text, bar)
         self._done: Callable[[str | None], None] | None = done
         self.setGeometry(bar.tabRect(index).adjusted(2, 2, -2, -2))
         self.selectAll()
-        self.installEventFilter(self)
+        KeyDispatcher.instance().scope(self, keymap).bind("dismiss", self._cancel)
         self.editingFinished.connect(lambda: self._finish(self.text()))
         self.show()
         self.setFocus()
@@ -29,8 +32,6 @@ class TabRenamer(QLineEdit):
             self.hide()
             self.deleteLater()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
-            self._finish(None)
-            return True
-        return False
+    def _cancel(self) -> bool:
+        self._finish(None)
+        return True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from PySide6.QtCore import QElapsedTimer, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QGuiApplication,
@@ -13,32 +13,37 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer
 
 from conch.app.model.transcript import Entry, Transcript
-from conch.widgets import image_export
+from conch.widgets import transcript_menu
 from conch.widgets.block_factory import BlockFactory
+from conch.widgets.block_stack import BlockStack
 from conch.widgets.blocks import Block, TextPosition
+from conch.widgets.horizontal_scroll import STRIP_HEIGHT, HorizontalScroller
 from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Metrics, Theme
+from conch.widgets.transcript_selection import Anchor, Selection
 
 _FRAME_MS = 16
 _RIGHT_MARGIN = 8
 
-Anchor = tuple[Block, TextPosition]
-
 
 class TranscriptView(QAbstractScrollArea):
     """Shows a :class:`Transcript`. Model changes are coalesced into at most one layout pass
-    and repaint per frame; layout work is limited to the entries that changed."""
+    and repaint per frame; layout work is limited to the entries that changed. A block wider
+    than the view (a wide table) scrolls sideways on its own (:class:`HorizontalScroller`)."""
 
     updated = Signal()
     """Pending model changes have been laid out (the view now shows them)."""
     find_requested = Signal()
     """The user asked to find text (context menu)."""
+    interaction_finished = Signal()
+    """A dialog or menu the view opened has closed; the console returns focus to its editor."""
 
     def __init__(
         self,
@@ -53,19 +58,15 @@ class TranscriptView(QAbstractScrollArea):
         self.theme = theme or Theme()
         self.metrics = Metrics()
         self._factory = BlockFactory(self.theme, lexer or TextLexer(stripnl=False, ensurenl=False))
-        self._entry_blocks: list[list[Block]] = []
-        self._entry_heights: list[list[int]] = []
-        self._entry_index: dict[int, int] = {}
-        self._blocks: list[Block] = []
-        self._tops: list[int] = [0]  # tops[i] = y where block i starts; tops[-1] = total height
-        self._block_index: dict[int, int] = {}
-        self._entry_start: list[int] = [0]  # index in _blocks of each entry's first block
+        self._stack = BlockStack()
+        self._blocks = self._stack.blocks  # the same lists, updated in place
+        self._tops = self._stack.tops
         self._dirty: set[int] = set()
         self._width = 0
         self.highlight = ""
         """Text (lower case) marked wherever it is visible: the find bar's needle."""
-        self._anchor: Anchor | None = None
-        self._head: Anchor | None = None
+        self._selection = Selection(self._stack.index)
+        self._scroller = HorizontalScroller()
         self._footer: QWidget | None = None
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
@@ -91,7 +92,7 @@ class TranscriptView(QAbstractScrollArea):
         """Highlight input cells with ``lexer`` (from the kernel's language_info)."""
         self._factory.lexer = lexer
         self._factory.forget_all()
-        self._dirty.update(range(len(self._entry_blocks)))
+        self._dirty.update(range(len(self._stack.entry_blocks)))
         self._schedule()
 
     def flush(self) -> None:
@@ -102,17 +103,16 @@ class TranscriptView(QAbstractScrollArea):
             return
         at_bottom = self._at_bottom()
         first = min(self._dirty)
-        width = self._content_width()
+        width = self._set_area()
         entries = self.transcript.entries
         for i in sorted(self._dirty):
             blocks = self._factory.blocks_for(entries[i])
             for block in blocks:
                 block.sync()
-            self._entry_blocks[i] = blocks
-            self._entry_heights[i] = [b.margin_top + b.layout(self.metrics, width) for b in blocks]
+            self._stack.set_entry(i, blocks, [self._measure(b, width) for b in blocks])
         self._dirty.clear()
-        self._rebuild_from(first)
-        changed_y = self._tops[min(self._entry_start[first], len(self._blocks))]
+        self._stack.rebuild_from(first)
+        changed_y = self._stack.entry_top(first)
         self._update_scrollbar(at_bottom)  # scrolling blits (see scrollContentsBy)
         self._place_footer()
         # Repaint only from the first changed entry down; what is above it did not move.
@@ -122,24 +122,18 @@ class TranscriptView(QAbstractScrollArea):
             viewport.update(0, top, viewport.width(), viewport.height() - top)
         self.updated.emit()
 
+    def set_metrics(self, metrics: Metrics) -> None:
+        """Lay out and paint with another font and the sizes derived from it."""
+        self.metrics = metrics
+        self.verticalScrollBar().setSingleStep(metrics.line_height * 3)
+        self._relayout_everything()
+
     def selected_text(self) -> str:
-        ordered = self._ordered_selection()
-        if ordered is None:
-            return ""
-        (b0, p0), (b1, p1) = ordered
-        parts = []
-        for index in range(self._block_index[id(b0)], self._block_index[id(b1)] + 1):
-            block = self._blocks[index]
-            start = p0 if block is b0 else block.start()
-            end = p1 if block is b1 else block.end()
-            parts.append(block.text_between(start, end))
-        return "\n".join(parts)
+        return self._selection.text(self._blocks)
 
     def select_all(self) -> None:
-        if self._blocks:
-            self._anchor = (self._blocks[0], self._blocks[0].start())
-            self._head = (self._blocks[-1], self._blocks[-1].end())
-            self.viewport().update()
+        self._selection.select_all(self._blocks)
+        self.viewport().update()
 
     def copy(self) -> None:
         text = self.selected_text()
@@ -152,7 +146,7 @@ class TranscriptView(QAbstractScrollArea):
 
     def block_top(self, block: Block) -> int | None:
         """The viewport y where ``block``'s content starts (None if it is not laid out)."""
-        index = self._block_index.get(id(block))
+        index = self._stack.index.get(id(block))
         if index is None:
             return None
         return self._tops[index] + block.margin_top - self.verticalScrollBar().value()
@@ -162,13 +156,20 @@ class TranscriptView(QAbstractScrollArea):
         hit = self._hit(x, y)
         return hit[0] if hit is not None else None
 
+    def visible_x_range(self, block: Block) -> tuple[int, int]:
+        """The x range of ``block``'s content (from its left edge) that the view shows."""
+        return self._scroller.visible_range(block)
+
+    def is_scrollable(self, block: Block) -> bool:
+        """Whether ``block`` is wider than the view (it has its own horizontal scroll strip)."""
+        return self._scroller.extent(block) > 0
+
     def reveal(self, block: Block, position: TextPosition, length: int) -> None:
         """Select ``length`` characters at ``position`` in ``block`` and scroll them into view."""
-        index = self._block_index.get(id(block))
+        index = self._stack.index.get(id(block))
         if index is None:
             return
-        self._anchor = (block, position)
-        self._head = (block, TextPosition(position.line, position.column + length))
+        self._selection.set((block, position), (block, TextPosition(position.line, position.column + length)))
         y = self._tops[index] + block.margin_top + block.y_of(self.metrics, position)
         bar = self.verticalScrollBar()
         page = self.viewport().height()
@@ -206,34 +207,32 @@ class TranscriptView(QAbstractScrollArea):
 
     # -- model events --------------------------------------------------------------------------
     def _on_added(self, entry: Entry) -> None:
-        self._entry_index[id(entry)] = len(self._entry_blocks)
-        self._entry_blocks.append([])
-        self._entry_heights.append([])
-        self._dirty.add(len(self._entry_blocks) - 1)
+        self._dirty.add(self._stack.add_entry(entry))
         self._schedule()
 
     def _on_changed(self, entry: Entry) -> None:
-        index = self._entry_index.get(id(entry))
+        index = self._stack.entry_position(entry)
         if index is not None:
             self._dirty.add(index)
             self._schedule()
 
     def _on_cleared(self) -> None:
-        self._entry_blocks.clear()
-        self._entry_heights.clear()
-        self._entry_index.clear()
-        self._entry_start = [0]
+        self._stack.clear()
         self._factory.forget_all()
         self._dirty.clear()
-        self._anchor = self._head = None
-        self._rebuild_from(0)
+        self._selection.clear()
         self._update_scrollbar(True)
         self._place_footer()
         self.viewport().update()
 
     def _on_formula_rendered(self, _latex: str) -> None:
+        self._relayout_everything()
+
+    def _relayout_everything(self) -> None:
+        """Lay out every block again (the width, the font or a formula's image changed)."""
         at_bottom = self._at_bottom()
-        self._relayout_all()
+        width = self._set_area()
+        self._stack.remeasure(lambda block: self._measure(block, width))
         self._update_scrollbar(at_bottom)
         self._place_footer()
         self.viewport().update()
@@ -246,30 +245,15 @@ class TranscriptView(QAbstractScrollArea):
     def _content_width(self) -> int:
         return max(80, self.viewport().width() - self.metrics.gutter_width - _RIGHT_MARGIN)
 
-    def _rebuild_from(self, first_entry: int) -> None:
-        """Re-flatten blocks and their tops from ``first_entry`` on; earlier ones are untouched."""
-        del self._entry_start[first_entry + 1:]
-        start = self._entry_start[first_entry] if first_entry < len(self._entry_start) else len(self._blocks)
-        for block in self._blocks[start:]:
-            self._block_index.pop(id(block), None)
-        del self._blocks[start:]
-        del self._tops[start + 1:]
-        top = self._tops[start]
-        for i in range(first_entry, len(self._entry_blocks)):
-            if i >= len(self._entry_start):
-                self._entry_start.append(len(self._blocks))
-            for block, height in zip(self._entry_blocks[i], self._entry_heights[i]):
-                self._block_index[id(block)] = len(self._blocks)
-                self._blocks.append(block)
-                top += height
-                self._tops.append(top)
-
-    def _relayout_all(self) -> None:
+    def _set_area(self) -> int:
+        """Tell the scroller where content goes; the content width to lay out at."""
         width = self._content_width()
-        self._entry_heights = [
-            [b.margin_top + b.layout(self.metrics, width) for b in blocks] for blocks in self._entry_blocks
-        ]
-        self._rebuild_from(0)
+        self._scroller.set_area(self.metrics.gutter_width, width)
+        return width
+
+    def _measure(self, block: Block, width: int) -> int:
+        """A block's height in the stack: margin, content, and its scroll strip if it is wide."""
+        return block.margin_top + block.layout(self.metrics, width) + self._scroller.fit(block)
 
     def _at_bottom(self) -> bool:
         bar = self.verticalScrollBar()
@@ -286,12 +270,12 @@ class TranscriptView(QAbstractScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        at_bottom = self._at_bottom()
         if self._content_width() != self._width:
             self._width = self._content_width()
-            self._relayout_all()
-        self._update_scrollbar(at_bottom)
-        self._place_footer()
+            self._relayout_everything()
+        else:
+            self._update_scrollbar(self._at_bottom())
+            self._place_footer()
 
     # -- painting ------------------------------------------------------------------------------
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt override
@@ -304,101 +288,106 @@ class TranscriptView(QAbstractScrollArea):
         painter.fillRect(exposed, self.theme.background)
         scroll = self.verticalScrollBar().value()
         y0, y1 = scroll + exposed.top(), scroll + exposed.bottom() + 1  # document coordinates
-        ordered = self._ordered_selection()
-        first = max(0, bisect_right(self._tops, y0) - 1)
+        ordered = self._selection.ordered()
+        first = max(0, self._stack.index_at(y0))
         for index in range(first, len(self._blocks)):
             top = self._tops[index]
             if top >= y1:
                 break
             block = self._blocks[index]
             content_top = top + block.margin_top
-            height = self._tops[index + 1] - content_top
+            strip = STRIP_HEIGHT if self._scroller.extent(block) else 0
+            bottom = self._tops[index + 1] - strip
+            height = bottom - content_top
             clip = (max(0, y0 - content_top), min(height, y1 - content_top))
-            if clip[1] <= clip[0] and height > 0:
-                continue
-            if block.gutter and clip[0] < self.metrics.line_height and clip[1] > 0:
-                painter.setPen(block.gutter_color or self.theme.foreground)
-                painter.setFont(self.metrics.font)
-                painter.drawText(
-                    QRectF(4, content_top - scroll, self.metrics.gutter_width - 8, self.metrics.line_height),
-                    int(Qt.AlignmentFlag.AlignLeft),
-                    block.gutter,
-                )
-            block.paint(
-                painter, self.metrics, self.theme, content_top - scroll, clip,
-                self._selection_in(index, block, ordered),
-                self.highlight,
-            )
+            if clip[1] > clip[0] or height <= 0:
+                if block.gutter and clip[0] < self.metrics.line_height and clip[1] > 0:
+                    painter.setPen(block.gutter_color or self.theme.foreground)
+                    painter.setFont(self.metrics.font)
+                    rect = QRectF(4, content_top - scroll, self.metrics.gutter_width - 8, self.metrics.line_height)
+                    painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft), block.gutter)
+                if strip:  # a wide block: shifted by its offset, clipped to the content area
+                    painter.save()
+                    content = QRect(self._scroller.left, exposed.top(), self._scroller.width, exposed.height())
+                    painter.setClipRect(content, Qt.ClipOperation.IntersectClip)
+                    painter.translate(-block.x_offset, 0)
+                selection = self._selection.in_block(index, block, ordered)
+                block.paint(painter, self.metrics, self.theme, content_top - scroll, clip, selection, self.highlight)
+                if strip:
+                    painter.restore()
+            if strip and bottom < y1 and bottom + strip > y0:
+                self._scroller.paint_strip(painter, block, bottom - scroll, self.theme)
         painter.end()
 
-    # -- selection -----------------------------------------------------------------------------
+    def _update_block(self, block: Block) -> None:
+        """Repaint the rows of the viewport that ``block`` covers (after it scrolled sideways)."""
+        index = self._stack.index.get(id(block))
+        if index is not None:
+            top = self._tops[index] - self.verticalScrollBar().value()
+            self.viewport().update(0, top, self.viewport().width(), self._tops[index + 1] - self._tops[index])
+
+    # -- input ---------------------------------------------------------------------------------
     def _hit(self, x: float, y: float) -> Anchor | None:
         if not self._blocks:
             return None
         doc_y = y + self.verticalScrollBar().value()
-        index = min(len(self._blocks) - 1, max(0, bisect_right(self._tops, doc_y) - 1))
+        index = self._stack.index_at(doc_y)
         block = self._blocks[index]
-        return block, block.hit(self.metrics, x, doc_y - self._tops[index] - block.margin_top)
+        return block, block.hit(self.metrics, x + block.x_offset, doc_y - self._tops[index] - block.margin_top)
 
-    def _ordered_selection(self) -> tuple[Anchor, Anchor] | None:
-        if self._anchor is None or self._head is None:
-            return None
-        a_index = self._block_index.get(id(self._anchor[0]))
-        h_index = self._block_index.get(id(self._head[0]))
-        if a_index is None or h_index is None:
-            return None
-        if (a_index, self._anchor[1]) <= (h_index, self._head[1]):
-            return self._anchor, self._head
-        return self._head, self._anchor
+    def _strip_at(self, x: float, y: float) -> Block | None:
+        """The wide block whose scroll strip is under a viewport position."""
+        doc_y = y + self.verticalScrollBar().value()
+        index = bisect_right(self._tops, doc_y) - 1  # not clamped: below the last block is no strip
+        blocks, tops = self._blocks, self._tops
+        hit = 0 <= index < len(blocks) and self._scroller.on_strip(blocks[index], x, tops[index + 1] - doc_y)
+        return blocks[index] if hit else None
 
-    def _selection_in(
-        self, index: int, block: Block, ordered: tuple[Anchor, Anchor] | None
-    ) -> tuple[TextPosition, TextPosition] | None:
-        if ordered is None:
-            return None
-        (b0, p0), (b1, p1) = ordered
-        i0, i1 = self._block_index[id(b0)], self._block_index[id(b1)]
-        if not i0 <= index <= i1 or (b0 is b1 and p0 == p1):
-            return None
-        return (p0 if index == i0 else block.start(), p1 if index == i1 else block.end())
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        block = self.block_at(event.position().x(), event.position().y())
+        if block is not None and self._scroller.wheel(block, event):  # sideways, over a wide block
+            self._update_block(block)
+        else:
+            super().wheelEvent(event)  # the transcript scrolls
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         if event.button() == Qt.MouseButton.LeftButton:
             pos = event.position()
-            self._anchor = self._head = self._hit(pos.x(), pos.y())
+            block = self._strip_at(pos.x(), pos.y())
+            if block is not None:  # on a scroll strip: grab the thumb or page; no selection
+                self._scroller.press(block, pos.x())
+                self._update_block(block)
+                return
+            hit = self._hit(pos.x(), pos.y())
+            self._selection.set(hit, hit)
             self.viewport().update()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if self._anchor is not None and event.buttons() & Qt.MouseButton.LeftButton:
-            pos = event.position()
-            self._head = self._hit(pos.x(), pos.y())
+        pos = event.position()
+        if self._scroller.dragging() is not None:
+            moved = self._scroller.drag_to(pos.x())
+            if moved is not None:
+                self._update_block(moved)
+        elif self._selection.anchor is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._selection.head = self._hit(pos.x(), pos.y())
             self.viewport().update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        dragged = self._scroller.release()
+        if dragged is not None:
+            self._update_block(dragged)
+        super().mouseReleaseEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
         menu = self.context_menu(event.pos().x(), event.pos().y())
-        menu.exec(event.globalPos())
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())  # not exec(): no nested event loop
 
     def context_menu(self, x: float, y: float) -> QMenu:
-        """The menu for a right-click at viewport (x, y): image actions over an image."""
-        menu = QMenu(self)
-        block = self.block_at(x, y)
-        if block is not None and image_export.is_image(block):
-            menu.addAction("Copy Image", lambda: image_export.copy_image(block))
-            menu.addAction("Save Image As…", lambda: self._save_image_dialog(block))
-            menu.addSeparator()
-        copy = menu.addAction("Copy", self.copy)
-        copy.setEnabled(bool(self.selected_text()))
-        menu.addAction("Select All", self.select_all)
-        menu.addAction("Find…", self.find_requested.emit)
-        return menu
-
-    def _save_image_dialog(self, block: Block) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save Image", "output" + image_export.default_suffix(block), image_export.file_filter(block)
-        )
-        if path and not image_export.save_image(block, path):
-            QMessageBox.warning(self, "Save Image", f"Could not write {path}.")
+        """The menu for a right-click at viewport (x, y): image actions over an image.
+        :attr:`interaction_finished` is emitted when it (or a dialog it opened) closes."""
+        return transcript_menu.context_menu(self, self.block_at(x, y), self.interaction_finished.emit)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.matches(QKeySequence.StandardKey.Copy):

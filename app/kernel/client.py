@@ -172,6 +172,12 @@ class KernelClient:
         self._transport.send(SHELL, message)
         return msg_id
 
+    def count_probe(self, on_reply: ReplyHandler) -> str:
+        """A silent, empty execution: its reply carries the kernel's execution counter without
+        running or recording anything (no execution_finished; the reply goes to ``on_reply``)."""
+        content = {"code": "", "silent": True, "store_history": False, "user_expressions": {}, "allow_stdin": False}
+        return self.request("execute_request", content, on_reply=on_reply)
+
     def complete(self, code: str, cursor_pos: int, on_reply: ReplyHandler) -> str:
         return self.request("complete_request", {"code": code, "cursor_pos": cursor_pos}, on_reply=on_reply)
 

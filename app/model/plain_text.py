@@ -22,7 +22,7 @@ def transcript_text(transcript: Transcript) -> str:
     chunks: list[str] = []
     for entry in transcript.entries:
         if isinstance(entry, Notice):
-            chunks.append(f"— {entry.text}\n")
+            chunks.append(f"{entry.text}\n" if entry.level == "banner" else f"— {entry.text}\n")
         else:
             chunks.append(_cell_text(entry))
     return "\n".join(chunks)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
+from conch.app.events import Event
 from conch.app.model.mime import RICHNESS_ORDER
 from conch.app.model.outputs import ErrorOutput, RichOutput, StreamName
 from conch.app.model.transcript import Cell, CellState, Transcript
@@ -21,7 +22,9 @@ class OutputRouter:
     """Turns iopub messages into transcript changes.
 
     Messages are matched to cells by their parent ``msg_id``. Output whose parent
-    is unknown (another client's execution) goes to a cell marked ``foreign``.
+    is unknown (another client's execution) goes to a cell marked ``foreign``. The router
+    also follows the kernel's execution counter, from every client's cells, so a prompt can
+    show the number the next execution will get.
     """
 
     def __init__(
@@ -34,6 +37,10 @@ class OutputRouter:
         self.renderable = tuple(renderable)
         self.clock = clock
         """Times cells: ``Cell.started`` at their ``execute_input``, ``Cell.ended`` when they finish."""
+        self.execution_count = 0
+        """The kernel's latest execution count seen (0 for a fresh kernel); the next is one more."""
+        self.count_changed: Event[[int]] = Event()
+        """:attr:`execution_count` changed."""
         self._handlers: dict[str, Callable[[Cell, Mapping[str, Any]], None]] = {
             "stream": self._stream,
             "display_data": self._display,
@@ -47,7 +54,7 @@ class OutputRouter:
         msg_type = msg.get("header", {}).get("msg_type", "")
         content = msg.get("content", {})
         if msg_type == "update_display_data":
-            display_id = content.get("transient", {}).get("display_id")
+            display_id = _display_id(content)
             if display_id:
                 self.transcript.update_display(
                     display_id, content.get("data", {}), content.get("metadata", {})
@@ -64,12 +71,25 @@ class OutputRouter:
         if cell is not None:
             handler(cell, content)
 
+    def note_count(self, count: object) -> None:
+        """The kernel reported an execution count (a reply, another client's input, a probe)."""
+        if isinstance(count, int) and not isinstance(count, bool) and count > self.execution_count:
+            self.execution_count = count
+            self.count_changed.emit(count)
+
+    def reset_count(self) -> None:
+        """A new kernel process counts from zero again."""
+        if self.execution_count:
+            self.execution_count = 0
+            self.count_changed.emit(0)
+
     def finish(self, msg_id: str, reply: Message) -> Cell | None:
         """Record an ``execute_reply`` once the execution is finished (reply + idle)."""
+        content = reply.get("content", {})
+        self.note_count(content.get("execution_count"))
         cell = self.transcript.cell_for(msg_id)
         if cell is None:
             return None
-        content = reply.get("content", {})
         status = content.get("status", "ok")
         cell.state = {"ok": CellState.OK, "aborted": CellState.ABORTED}.get(status, CellState.ERROR)
         cell.ended = self.clock()
@@ -109,6 +129,7 @@ class OutputRouter:
         count = content.get("execution_count")
         if isinstance(count, int):
             cell.execution_count = count
+            self.note_count(count)
         if not cell.finished:
             cell.state = CellState.RUNNING
             cell.started = self.clock()
@@ -119,13 +140,12 @@ class OutputRouter:
         self.transcript.append_stream(cell, name, str(content.get("text", "")))
 
     def _display(self, cell: Cell, content: Mapping[str, Any]) -> None:
-        display_id = content.get("transient", {}).get("display_id")
         output = RichOutput(
             "display",
             content.get("data", {}),
             content.get("metadata", {}),
             renderable=self.renderable,
-            display_id=display_id if isinstance(display_id, str) else None,
+            display_id=_display_id(content),
         )
         self.transcript.append_output(cell, output)
 
@@ -137,6 +157,7 @@ class OutputRouter:
             content.get("metadata", {}),
             renderable=self.renderable,
             execution_count=count if isinstance(count, int) else None,
+            display_id=_display_id(content),  # a result may carry one too; updates reach it
         )
         self.transcript.append_output(cell, output)
 
@@ -151,3 +172,9 @@ class OutputRouter:
 
     def _clear(self, cell: Cell, content: Mapping[str, Any]) -> None:
         self.transcript.clear_output(cell, wait=bool(content.get("wait", False)))
+
+
+def _display_id(content: Mapping[str, Any]) -> str | None:
+    transient = content.get("transient")
+    display_id = transient.get("display_id") if isinstance(transient, Mapping) else None
+    return display_id if isinstance(display_id, str) and display_id else None

@@ -51,11 +51,12 @@ class Cell:
 
 
 class Notice:
-    """A line the application adds to the transcript: kernel started, died, restarted."""
+    """A line the application adds to the transcript: the kernel's banner, kernel died,
+    restarted."""
 
     def __init__(self, text: str, level: str = "info") -> None:
         self.text = text
-        self.level = level  # "info" | "warning" | "error"
+        self.level = level  # "info" | "warning" | "error" | "banner" (the kernel's greeting)
 
 
 Entry = Cell | Notice

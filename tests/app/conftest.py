@@ -9,8 +9,11 @@ from typing import Iterator
 
 import pytest
 from jupyter_client.manager import KernelManager
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from conch.app.kernel_session import KernelSession
 from conch.app.main_window import MainWindow
 from conch.app.settings import Settings
 from conch.widgets.kernel_tab import KernelTab
@@ -40,6 +43,8 @@ def running(tab: KernelTab) -> bool:
 def close_window(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.all_kernels_closed, timeout=10000):
         window.close()
+        question = window.question
+        assert question is None or not question.isVisible(), f"closing asked: {question.text()}"
 
 
 @pytest.fixture
@@ -73,3 +78,45 @@ def add_kernelspec(folder: Path, name: str, argv: list[str], **extra: object) ->
 
 
 PYTHON_KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def focused() -> QWidget:
+    """The widget that has the keyboard focus (what a person's keys reach)."""
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def wait_focus(qtbot: QtBot, widget: QWidget) -> None:
+    """Wait until ``widget`` has the keyboard focus (a closed dialog hands the window back on
+    the next event-loop turns, as on a desktop)."""
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5000)
+
+
+def press(qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key on whatever has the focus, as a person would."""
+    qtbot.keyClick(focused(), key, modifiers)
+
+
+def type_keys(qtbot: QtBot, text: str) -> None:
+    """Type ``text`` key by key into whatever has the focus (it may move while typing)."""
+    for char in text:
+        qtbot.keyClicks(focused(), char)
+
+
+def answer(qtbot: QtBot, question: QMessageBox | None, button_text: str) -> None:
+    """Click the question's button labelled ``button_text`` with the mouse."""
+    assert question is not None and question.isVisible()
+    (button,) = [b for b in question.buttons() if b.text().replace("&", "") == button_text]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def session_of(tab: KernelTab) -> KernelSession:
+    assert tab.session is not None
+    return tab.session
+
+
+def pid_of(tab: KernelTab) -> int:
+    process = session_of(tab).process
+    assert process is not None and process.pid is not None
+    return process.pid

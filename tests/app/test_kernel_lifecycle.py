@@ -134,7 +134,7 @@ def test_kill_9_is_shown_within_3_s_and_the_kernel_restarts_by_itself_at_most_3_
             assert "Kernel ▸ Restart" in died.args[0]
             qtbot.wait(300)  # would be long enough for an automatic restart to begin
             assert tab.status == "dead" and [b.text() for b in tab.banner.buttons()] == ["Restart"]
-    assert session.transcript.entries[0].code == "kept = 1"  # type: ignore[union-attr]
+    assert next(session.transcript.cells()).code == "kept = 1"
     tab.banner.buttons()[0].click()  # the banner's Restart
     wait_idle(qtbot, tab)
     assert not tab.banner.isVisible()

@@ -11,18 +11,7 @@ from conch.app.main_window import MainWindow
 from conch.widgets.kernel_tab import KernelTab
 
 from ..conftest import pid_exists
-from .conftest import running, close_window, open_window, wait_idle
-
-
-def session_of(tab: KernelTab):  # type: ignore[no-untyped-def]
-    assert tab.session is not None
-    return tab.session
-
-
-def pid_of(tab: KernelTab) -> int:
-    process = session_of(tab).process
-    assert process is not None and process.pid is not None
-    return process.pid
+from .conftest import answer, close_window, open_window, pid_of, running, session_of, wait_idle
 
 
 def test_two_kernels_in_two_tabs_run_at_the_same_time(qtbot: QtBot) -> None:
@@ -105,12 +94,10 @@ def test_closing_a_busy_tab_asks_first(qtbot: QtBot) -> None:
     window.close_current_tab()
     question = window.question
     assert question is not None and question.isVisible() and "running code" in question.text()
-    question.button(QMessageBox.StandardButton.Cancel).click()
+    answer(qtbot, question, "Cancel")
     assert window.tabs.count() == 1 and pid_exists(pid)
     window.close_current_tab()
-    question = window.question
-    assert question is not None
-    question.button(QMessageBox.StandardButton.Close).click()
+    answer(qtbot, window.question, "Close Tab")
     qtbot.waitUntil(lambda: window.tabs.count() == 0 and not pid_exists(pid), timeout=5000)
     close_window(qtbot, window)
 
@@ -120,7 +107,7 @@ def test_quitting_while_a_kernel_is_busy_asks_first(qtbot: QtBot) -> None:
     window.close()
     assert window.isVisible() and window.question is not None and window.question.isVisible()
     with qtbot.waitSignal(window.all_kernels_closed, timeout=3000):
-        window.question.button(QMessageBox.StandardButton.Close).click()
+        answer(qtbot, window.question, "Quit")  # the button says what it does
     assert not pid_exists(pid)
 
 

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from conch import ConsoleWidget
 from conch.app.model.outputs import RichOutput
+from conch.app.model.transcript import Notice
 
 from .conftest import run
 
@@ -100,3 +101,26 @@ def test_screenshot_is_readable(qtbot: QtBot, console: ConsoleWidget, tmp_path: 
         if image.pixelColor(x, y) != background
     )
     assert inked > 200
+
+
+def test_the_first_screen_shows_the_kernels_banner(qtbot: QtBot, console: ConsoleWidget) -> None:
+    first = console.kernel.transcript.entries[0]
+    assert isinstance(first, Notice) and first.level == "banner" and "IPython" in first.text
+    assert console.transcript_text().startswith("Python 3")
+
+
+def test_a_display_update_reaches_a_result_that_carried_its_display_id(qtbot: QtBot, console: ConsoleWidget) -> None:
+    publish_result = (
+        "ip = get_ipython(); hook = ip.displayhook\n"
+        "_ = hook.session.send(hook.pub_socket, 'execute_result', {'data': {'text/plain': \"'old'\"}, 'metadata': {},"
+        " 'execution_count': ip.execution_count, 'transient': {'display_id': 'shown-result'}},"
+        " parent=hook.parent_header, ident=hook.topic)"
+    )
+    run(qtbot, console, publish_result)
+    (result,) = console.outputs()
+    assert result.kind == "result" and result.text == "'old'"
+    run(qtbot, console, "from IPython.display import update_display; update_display({'text/plain': \"'new'\"}, raw=True, display_id='shown-result')")
+    assert [o.text for o in console.outputs()] == ["'new'"]
+    console.view.flush()
+    text = console.transcript_text()
+    assert "]: 'new'" in text and "]: 'old'" not in text

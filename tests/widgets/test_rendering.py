@@ -1,7 +1,11 @@
 """Every output kind a kernel sends, rendered in the view (real ipykernel, offscreen)."""
 from __future__ import annotations
 
-from PySide6.QtGui import QImage, QTextTable
+import statistics
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QFont, QImage, QPainterPath, QTextCharFormat, QTextTable
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from conch import ConsoleWidget
@@ -11,6 +15,7 @@ from conch.widgets.blocks.rich_text_block import RichTextBlock
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.image_export import to_image
 from conch.widgets.latex_renderer import LatexRenderer
+from conch.widgets.theme import Metrics
 
 from .conftest import run
 
@@ -63,6 +68,22 @@ def test_markdown_is_rendered_not_shown_as_source(qtbot: QtBot, console: Console
     assert "#" not in text and "**" not in text
     first = block.document.firstBlock()
     assert first.blockFormat().headingLevel() == 1
+
+
+def test_markdown_underscores_are_italic_and_bold_and_links_underlined(qtbot: QtBot, console: ConsoleWidget) -> None:
+    run(qtbot, console, "from IPython.display import Markdown, display\n"
+        "display(Markdown('_it_ and *em* and __b__ and [link](https://example.org)'))")
+    (block,) = only(console, RichTextBlock)
+    formats: dict[str, QTextCharFormat] = {}
+    fragments = block.document.firstBlock().begin()
+    while not fragments.atEnd():
+        formats[fragments.fragment().text()] = fragments.fragment().charFormat()
+        fragments += 1
+    assert formats["it"].fontItalic() and not formats["it"].fontUnderline()
+    assert formats["em"].fontItalic() and not formats["em"].fontUnderline()
+    assert formats["b"].fontWeight() == QFont.Weight.Bold.value and not formats["b"].fontUnderline()
+    assert formats["link"].isAnchor() and formats["link"].fontUnderline()
+    assert not formats[" and "].fontUnderline()
 
 
 def test_latex_is_typeset_as_an_image(qtbot: QtBot, console: ConsoleWidget) -> None:
@@ -202,3 +223,57 @@ def test_five_megabyte_line_wraps_without_copying_per_row(qtbot: QtBot, console:
     cols = console.view.metrics.columns(console.view.viewport().width() - console.view.metrics.gutter_width - 8)
     rows = -(-5_000_000 // cols)
     assert block.y_of(console.view.metrics, block.end()) == (rows - 1) * console.view.metrics.line_height
+
+
+def gap_prone_font(font: QFont) -> QFont:
+    """``font`` at the size whose "│" glyph falls furthest short of a whole row (its outline
+    against the row :class:`Metrics` gives it): the case where borders showed seams."""
+    best: tuple[float, QFont] | None = None
+    for tenths in range(60, 200):
+        sized = QFont(font)
+        sized.setPointSizeF(tenths / 10)
+        metrics = Metrics(sized)
+        outline = QPainterPath()
+        outline.addText(QPointF(0, metrics.ascent), sized, "│")
+        ink = outline.boundingRect()
+        shortfall = max(ink.top(), metrics.line_height - ink.bottom())
+        if best is None or shortfall > best[0]:
+            best = (shortfall, sized)
+    assert best is not None
+    return best[1]
+
+
+def test_box_drawing_borders_run_unbroken_across_rows(qtbot: QtBot, console: ConsoleWidget) -> None:
+    view = console.view
+    view.set_metrics(Metrics(gap_prone_font(view.metrics.font)))
+    run(
+        qtbot,
+        console,
+        "from rich.console import Console\nfrom rich.table import Table\n"
+        "t = Table(); t.add_column('a'); t.add_column('b')\nfor i in range(3): t.add_row(str(i), 'x')\n"
+        "Console(force_terminal=True, force_jupyter=False, width=40).print(t)",
+        timeout=60000,
+    )
+    (out,) = console.outputs()
+    lines = out.text.rstrip("\n").split("\n")
+    assert lines[1] == "┃ a ┃ b ┃" and lines[3] == "│ 0 │ x │"
+    (block,) = [b for b in only(console, TextBlock) if b.source is out.content]  # type: ignore[union-attr]
+    view.scroll_to_bottom()
+    QApplication.processEvents()
+    image = view.viewport().grab().toImage()
+    metrics, top = view.metrics, view.block_top(block)
+    assert top is not None
+    # Along each vertical border, every pixel row is inked like the rest of that border: a
+    # glyph that does not reach its row's edge leaves a pale seam (or a gap) between rows.
+    # Heavy (┏ ┃ ┡, rows 0-2) and light (┡ │ └, rows 2 to the end) parts are compared apart.
+    half = metrics.line_height // 2
+    for column in (0, 4, 8):
+        x0 = round(metrics.gutter_width + column * metrics.char_width)
+        x1 = round(metrics.gutter_width + (column + 1) * metrics.char_width)
+        for first_row, last_row in ((0, 2), (2, len(lines) - 1)):
+            ys = range(top + first_row * metrics.line_height + half, top + last_row * metrics.line_height + half)
+            darkest = {y - top: min(image.pixelColor(x, y).lightness() for x in range(x0, x1)) for y in ys}
+            ink = statistics.median(darkest.values())
+            assert ink < 128, f"column {column}: no border drawn"
+            seams = {y: value for y, value in darkest.items() if value > ink + 16}
+            assert seams == {}, f"column {column}, rows {first_row}-{last_row}: pale pixel rows {seams} (ink {ink})"

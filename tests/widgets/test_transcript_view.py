@@ -7,19 +7,20 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from conch import ConsoleWidget
 from conch.app.model.router import OutputRouter
 from conch.app.model.transcript import Transcript
 from conch.widgets.blocks import ImageBlock
-from conch.widgets.blocks.rich_text_block import SafeDocument
+from conch.widgets.blocks.rich_text_block import RichTextBlock, SafeDocument
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.image_export import save_image
 from conch.widgets.transcript_view import TranscriptView
 
 from .conftest import run
+from .test_wide_blocks import WIDE, wheel
 
 
 def stream(router: OutputRouter, parent: str, text: str, name: str = "stdout") -> None:
@@ -152,3 +153,55 @@ def test_partial_repaints_leave_the_screen_as_a_full_repaint_would(qtbot: QtBot,
     fresh = console.grab().toImage().convertToFormat(shown.format())
     assert shown.size() == fresh.size()
     assert shown == fresh
+
+
+def test_partial_repaints_with_a_table_scrolled_sideways(qtbot: QtBot, console: ConsoleWidget) -> None:
+    console.resize(500, 600)
+    run(qtbot, console, WIDE)
+    view = console.view
+    (block,) = [b for b in view.blocks() if isinstance(b, RichTextBlock)]
+    QApplication.processEvents()
+    top = view.block_top(block)
+    assert top is not None
+    wheel(view, view.metrics.gutter_width + 40, top + 10, dx=-360)  # repaints only the table's rows
+    assert view.visible_x_range(block)[0] > 0
+    QApplication.processEvents()
+    scrolled = view.verticalScrollBar().value()
+    run(qtbot, console, "for i in range(26): print(i)")  # new output below; the view scrolls (blits)
+    view.flush()
+    QApplication.processEvents()
+    assert view.verticalScrollBar().value() > scrolled
+    top = view.block_top(block)
+    assert top is not None and top > -100  # the table's lower part and its strip are still on screen
+    offset = view.visible_x_range(block)[0]
+    wheel(view, view.metrics.gutter_width + 40, max(0, top) + 60, dx=120)  # back a little
+    assert 0 < view.visible_x_range(block)[0] < offset
+    QApplication.processEvents()
+    shown = QGuiApplication.primaryScreen().grabWindow(console.winId()).toImage()
+    fresh = console.grab().toImage().convertToFormat(shown.format())
+    assert shown == fresh
+
+
+def test_save_image_dialog_opens_without_a_nested_loop_and_reports_closing(
+    qtbot: QtBot, console: ConsoleWidget, tmp_path: Path
+) -> None:
+    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'><rect width='40' height='40'/></svg>"
+    run(qtbot, console, f"from IPython.display import SVG, display\ndisplay(SVG({svg!r}))")
+    view = console.view
+    (block,) = [b for b in view.blocks() if isinstance(b, SvgBlock)]
+    view.scroll_to_bottom()
+    top = view.block_top(block)
+    assert top is not None
+    menu = view.context_menu(view.metrics.gutter_width + 10, top + 10)
+    with qtbot.waitSignal(view.interaction_finished, timeout=2000):  # closing the menu
+        menu.popup(view.viewport().mapToGlobal(QPoint(20, 20)))
+        menu.close()
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Save Image As…"].trigger()  # returns at once: the dialog is open, not in a nested loop
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
+    target = tmp_path / "saved.svg"
+    dialog.selectFile(str(target))
+    with qtbot.waitSignal(view.interaction_finished, timeout=2000):
+        dialog.accept()
+    assert target.read_text().startswith("<svg")
+    assert not dialog.isVisible()

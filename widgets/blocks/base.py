@@ -27,6 +27,9 @@ class Block:
     gutter: str = ""
     gutter_color: QColor | None = None
     margin_top: int = 0
+    x_offset: int = 0
+    """How far the view has scrolled this block to the left (pixels); 0 unless it is wider
+    than the view."""
 
     def sync(self) -> bool:
         """Pull changes from the model; True if the height may have changed."""
@@ -35,6 +38,12 @@ class Block:
     def layout(self, metrics: Metrics, width: int) -> int:
         """Height in pixels for a content width (gutter excluded)."""
         raise NotImplementedError
+
+    def natural_width(self) -> float:
+        """The width the content takes after the last :meth:`layout`: at most the layout width
+        for content that wraps or scales; wider for what cannot (a wide table), which the view
+        then scrolls horizontally."""
+        return 0.0
 
     def paint(
         self,
@@ -47,7 +56,8 @@ class Block:
         highlight: str = "",
     ) -> None:
         """Paint the part of the block between ``clip`` (block-relative y0, y1) at view y ``top``,
-        marking ``selection`` and every occurrence of ``highlight`` (lower case)."""
+        marking ``selection`` and every occurrence of ``highlight`` (lower case). Content starts
+        at x = ``metrics.gutter_width``; the view translates the painter by ``-x_offset``."""
         raise NotImplementedError
 
     # -- text ----------------------------------------------------------------------------------

@@ -48,6 +48,12 @@ class LatexBlock(Block):
             return int(state.height() / state.devicePixelRatio()) + 2 * _PAD
         return state.layout(metrics, width)
 
+    def natural_width(self) -> float:
+        state = self._state()
+        if isinstance(state, QImage):  # a long formula is not scaled down: it scrolls
+            return state.width() / state.devicePixelRatio()
+        return 0.0
+
     def paint(
         self,
         painter: QPainter,

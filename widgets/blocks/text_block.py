@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QPainter
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
 from conch.widgets.blocks.base import Block, TextPosition
+from conch.widgets.blocks.box_drawing import DRAWN, can_draw, paint_cell
 from conch.widgets.theme import Metrics, Theme
 
 
@@ -212,7 +213,20 @@ class TextBlock(Block):
             fg.setAlphaF(0.6)
         painter.setPen(fg)
         painter.setFont(metrics.variant(style.bold, style.italic, style.underline, style.strike))
-        painter.drawText(QPointF(x, y + metrics.ascent), text)
+        if DRAWN.search(text) is None:  # the fast path: no box-drawing or block characters
+            painter.drawText(QPointF(x, y + metrics.ascent), text)
+            return
+        # Box-drawing and block characters fill their whole cell, so borders join between rows.
+        run = 0
+        cw = metrics.char_width
+        for i, char in enumerate(text):
+            if can_draw(char):
+                if run < i:
+                    painter.drawText(QPointF(x + run * cw, y + metrics.ascent), text[run:i])
+                paint_cell(painter, char, round(x + i * cw), y, round(x + (i + 1) * cw), y + metrics.line_height, fg)
+                run = i + 1
+        if run < len(text):
+            painter.drawText(QPointF(x + run * cw, y + metrics.ascent), text[run:])
 
     def _paint_matches(
         self,

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
 
 IS_COMPLETE_TIMEOUT_MS = 1000
 _PARAGRAPH = "\u2029"  # how QTextDocument stores a line break
+_WAITING = {
+    "busy": "The kernel is busy: Enter takes effect when it is free (Esc cancels).",
+    "starting": "The kernel is starting: Enter takes effect once it is ready (Esc cancels).",
+    "unresponsive": "The kernel is not responding: Enter takes effect if it answers again (Esc cancels; "
+    "Kernel ▸ Restart starts a new one).",
+}
 
 
 class EnterController(QObject):
@@ -29,11 +35,14 @@ class EnterController(QObject):
 
     A busy or starting kernel cannot answer, so breaks wait for it to be free (the prompt
     shows "queued"; Esc makes them plain new lines). Enter inside a multi-line input (with
-    text after the cursor) only starts a new line.
+    text after the cursor) only starts a new line. Empty (or blank) input runs nothing, as in
+    IPython: Enter on it just leaves a fresh prompt.
     """
 
     status_message = Signal(str)
     """Something the user should know (shown in the status bar)."""
+    status_retracted = Signal(str)
+    """A message sent earlier no longer describes the present (the kernel is free again)."""
     queued_changed = Signal(bool)
     """Pending Enters wait for a busy kernel (True), or no longer (False)."""
 
@@ -52,13 +61,14 @@ class EnterController(QObject):
         self._pending: list[QTextCursor] = []  # each at a line break Enter inserted
         self._asked: tuple[str, QTextCursor, str] | None = None  # (msg_id, pending break, code asked about)
         self._queued = False
+        self._state_message = ""  # the status message that holds only while the kernel is in its state
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(timeout_ms)
         self._timer.timeout.connect(self._on_timeout)
         editor.set_action("execute", self.enter)
         editor.set_action("execute_now", self.run_now)
-        kernel.status_changed.connect(self._decide_next)
+        kernel.status_changed.connect(self._on_status)
         kernel.execution_finished.connect(self._decide_next)
 
     @property
@@ -79,8 +89,11 @@ class EnterController(QObject):
         if code[editor.code_point():].strip() and "\n" in code:
             editor.insert_newline()  # editing inside a multi-line input
             return True
+        if not code.strip() and not self._pending:
+            editor.clear()  # nothing to run: the prompt stays as it is
+            return True
         if self._kernel.status == "dead":
-            self.status_message.emit("The kernel is dead; Kernel ▸ Restart starts a new one. Your input is kept.")
+            self._say_state("The kernel is dead; Kernel ▸ Restart starts a new one. Your input is kept.")
             return True
         cursor.clearSelection()
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -95,6 +108,9 @@ class EnterController(QObject):
     def run_now(self) -> bool:
         """Shift+Enter: run whatever is in the editor without asking the kernel."""
         self._forget_pending()
+        if not self._editor.code().strip():
+            self._editor.clear()
+            return True
         self._submit(self._editor.code(), self._editor.document().characterCount())
         return True
 
@@ -117,15 +133,18 @@ class EnterController(QObject):
         kernel = self._kernel
         if kernel.status == "dead":
             self._forget_pending()
-            self.status_message.emit("The kernel died; your input is kept.")
-            return
-        if kernel.status != "idle" or kernel.is_busy():
-            self._set_queued(True)
+            self._say_state("The kernel died; your input is kept.")
             return
         mark = self._pending[0]
         code = self._editor.text_before(mark.position())
         if not code.strip():
-            self._submit(code, mark.position() + 1)
+            # Nothing before this break: drop the blank text and the break, run nothing.
+            self._pending.pop(0)
+            self._cut(mark.position() + 1)
+            self._decide_next()
+            return
+        if kernel.status != "idle" or kernel.is_busy():
+            self._set_queued(True)
             return
         msg_id = kernel.is_complete(code, self._on_reply)
         if msg_id is None:
@@ -179,13 +198,30 @@ class EnterController(QObject):
         self._set_queued(False)
 
     def _set_queued(self, queued: bool) -> None:
+        if queued:
+            self._say_state(_WAITING.get(self._kernel.status, _WAITING["busy"]))
+        elif self._queued:
+            self._retract_state()
         if queued != self._queued:
             self._queued = queued
             self.queued_changed.emit(queued)
-            if queued:
-                self.status_message.emit(
-                    "The kernel is busy: Enter takes effect when it is free (Esc cancels)."
-                )
+
+    def _on_status(self, status: str) -> None:
+        if status in ("idle", "busy") and self._state_message and not self._pending:
+            self._retract_state()  # e.g. "dead" said before a restart
+        self._decide_next()
+
+    def _say_state(self, text: str) -> None:
+        """Say something that holds only while the kernel stays in its present state."""
+        if text != self._state_message:
+            self._retract_state()
+            self._state_message = text
+            self.status_message.emit(text)
+
+    def _retract_state(self) -> None:
+        if self._state_message:
+            text, self._state_message = self._state_message, ""
+            self.status_retracted.emit(text)
 
     def _submit(self, code: str, end: int) -> None:
         """Run ``code`` and remove it (up to UTF-16 position ``end``) from the editor."""
@@ -194,10 +230,14 @@ class EnterController(QObject):
             self._forget_pending()
             self.status_message.emit(f"Not run: the kernel is {state}. Your input is kept.")
             return
+        self._cut(end)
+        self._run(code.rstrip())
+
+    def _cut(self, end: int) -> None:
+        """Remove the editor's text up to UTF-16 position ``end``."""
         cut = QTextCursor(self._editor.document())
         cut.setPosition(min(end, self._editor.document().characterCount() - 1), QTextCursor.MoveMode.KeepAnchor)
         cut.removeSelectedText()
-        self._run(code.rstrip())
 
 
 def _is_break(mark: QTextCursor) -> bool:

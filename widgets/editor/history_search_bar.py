@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from conch.app.model.completion import to_utf16
 from conch.app.model.history import HistorySearch, InputHistory
+from conch.widgets.key_dispatch import KeyDispatcher
 
 if TYPE_CHECKING:
     from conch.widgets.input_editor import InputEditor
@@ -39,7 +40,7 @@ class HistorySearchBar(QWidget):
         layout.addWidget(self.field, 1)
         layout.addWidget(self.state)
         self.field.textEdited.connect(self._on_query)
-        self.field.installEventFilter(self)
+        KeyDispatcher.instance().scope(self, editor.keymap).add_filter(self._keys)
         editor.set_action("history_search", self.start)
         self.hide()
 
@@ -96,11 +97,10 @@ class HistorySearchBar(QWidget):
         self.hide()
         self._editor.setFocus()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is not self.field or event.type() != QEvent.Type.KeyPress:
+    def _keys(self, event: QKeyEvent) -> bool:
+        if self._search is None:
             return False
-        assert isinstance(event, QKeyEvent)
-        if self._editor.keymap.action_for(event) == "history_search":
+        if "history_search" in self._editor.keymap.actions_for(event):
             self._older()
             return True
         key = event.key()

@@ -226,3 +226,37 @@ def test_cells_are_timed_from_execute_input_to_their_end() -> None:
     router.handle_iopub(msg("status", "other", execution_state="idle"))
     (_, foreign) = list(transcript.cells())
     assert foreign.duration == 0.5
+
+
+def test_the_router_follows_the_kernels_counter_from_every_client() -> None:
+    transcript, router = make()
+    seen: list[int] = []
+    router.count_changed.connect(seen.append)
+    mine = transcript.add_cell("a = 1", "mine")
+    router.handle_iopub(msg("execute_input", "mine", code="a = 1", execution_count=4))
+    router.finish("mine", {"content": {"status": "ok", "execution_count": 4}})
+    router.handle_iopub(msg("execute_input", "other", code="b = 2", execution_count=5))  # another client's
+    router.note_count(3)  # an older number never moves it back
+    router.finish("probe", {"content": {"status": "ok", "execution_count": 5}})  # a reply with no cell
+    assert (router.execution_count, seen, mine.execution_count) == (5, [4, 5], 4)
+    router.reset_count()
+    assert router.execution_count == 0 and seen[-1] == 0
+
+
+def test_update_display_reaches_a_result_carrying_a_display_id() -> None:
+    transcript, router = make()
+    cell = transcript.add_cell("x", "m1")
+    router.handle_iopub(
+        msg("execute_result", "m1", data={"text/plain": "old"}, metadata={}, execution_count=1,
+            transient={"display_id": "r1"})
+    )
+    router.handle_iopub(msg("display_data", "m1", data={"text/plain": "shown"}, metadata={}, transient={"display_id": "r1"}))
+    router.handle_iopub(msg("update_display_data", "other", data={"text/plain": "new"}, metadata={}, transient={"display_id": "r1"}))
+    assert [(o.kind, o.text) for o in cell.outputs] == [("result", "new"), ("display", "new")]
+
+
+def test_a_banner_notice_reads_as_plain_text() -> None:
+    transcript, _ = make()
+    transcript.add_notice("Python 3.11\nIPython 9", "banner")
+    transcript.add_notice("Kernel restarted", "info")
+    assert transcript_text(transcript) == "Python 3.11\nIPython 9\n\n— Kernel restarted\n"

@@ -22,7 +22,7 @@ def test_import_o_tab_lists_modules_with_types_and_filters_as_you_type(qtbot: Qt
     assert [c.text for c in popup.items()][0] == "os" and "operator" not in [c.text for c in popup.items()]
     press(qtbot, console, Qt.Key.Key_Return)
     assert not popup.isVisible() and console.editor.code() == "import os"
-    assert console.kernel.transcript.entries == []  # Enter accepted the completion, it did not run
+    assert list(console.kernel.transcript.cells()) == []  # Enter accepted the completion, it did not run
 
 
 def test_arrow_keys_pick_and_tab_accepts_and_esc_closes(qtbot: QtBot, console: ConsoleWidget) -> None:

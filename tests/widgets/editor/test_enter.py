@@ -17,7 +17,7 @@ def test_multi_line_def_gets_the_kernels_indent_and_runs_when_complete(qtbot: Qt
     type_text(qtbot, console, "def add(a, b):")
     press(qtbot, console, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: console.editor.code() == "def add(a, b):\n    ", timeout=5000)
-    assert console.kernel.transcript.entries == []
+    assert list(console.kernel.transcript.cells()) == []
     type_text(qtbot, console, "return a + b")
     press(qtbot, console, Qt.Key.Key_Return)  # still incomplete: a blank line ends the block
     qtbot.waitUntil(lambda: console.editor.code() == "def add(a, b):\n    return a + b\n    ", timeout=5000)
@@ -51,7 +51,7 @@ def test_ctrl_enter_always_inserts_a_new_line_keeping_the_indent(qtbot: QtBot, c
     type_text(qtbot, console, "    x = 1")
     press(qtbot, console, Qt.Key.Key_Return, CTRL)
     assert console.editor.code() == "    x = 1\n    "
-    assert console.kernel.transcript.entries == []
+    assert list(console.kernel.transcript.cells()) == []
 
 
 def test_keys_typed_while_enter_waits_for_the_kernel_are_replayed_in_order(qtbot: QtBot, console: ConsoleWidget) -> None:
@@ -106,4 +106,4 @@ def test_no_answer_within_a_second_means_a_new_line_and_a_message(qtbot: QtBot, 
         assert console.editor.code() == "x = 1\ny"
     finally:
         os.kill(process.pid, signal.SIGCONT)
-    assert console.kernel.transcript.entries == []
+    assert list(console.kernel.transcript.cells()) == []
