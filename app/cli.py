@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from conch import __version__
+from conch.app.quit_signals import SignalPipe, TwoStageQuit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -107,6 +108,17 @@ def existing_connection_file(name: str) -> tuple["Path | None", str | None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # From here on SIGINT, SIGTERM and SIGHUP only write a byte that the Qt loop reads (see
+    # quit_signals): never a KeyboardInterrupt in the middle of Qt, never a kernel left behind.
+    signals = SignalPipe()
+    signals.install()
+    try:
+        return _run(args, signals)
+    finally:
+        signals.uninstall()
+
+
+def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     existing = None
     if args.existing is not None:
         existing, problem = existing_connection_file(args.existing)
@@ -144,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(args.kernel)
     window.all_kernels_closed.connect(app.quit)
 
+    # A quit signal is Quit without the questions; a second one while quitting ends Conch at
+    # once: when main returns, process_reaper's atexit hook kills the kernels still running and
+    # removes their connection files (and on Linux they die with this process anyway).
+    on_signal = TwoStageQuit(window.quit_now, lambda: app.exit(on_signal.exit_code or 1))
+    signals.notify_on_qt_loop(on_signal, app)
+
     def milestone(name: str) -> None:
         if args.startup_times:
             print(f"conch-startup {name} {time.time():.6f}", file=sys.stderr, flush=True)
@@ -164,4 +182,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                 window.close()
 
     tab.state_changed.connect(on_tab_state)
-    return int(app.exec())
+    code = int(app.exec())
+    return code if on_signal.exit_code is None else on_signal.exit_code

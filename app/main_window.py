@@ -190,6 +190,12 @@ class MainWindow(QMainWindow):
         session = tab.session
         if keep_kernel and session is not None and session.kernel.owned and session.kernel.console_count == 1:
             self._kept.append(session.kernel)  # still ours to end when Conch quits
+            process = session.kernel.process
+            where = Path(process.connection_file).name if process is not None else ""
+            self.statusBar().showMessage(
+                f"The kernel keeps running until Conch quits; File ▸ Connect to Existing Kernel reconnects ({where}).",
+                15000,
+            )
         self.tabs.removeTab(index)
         self._closing.add(tab)
         tab.closed.connect(lambda: self._on_tab_closed(tab))
@@ -247,7 +253,7 @@ class MainWindow(QMainWindow):
         if busy and not self._quitting:
             event.ignore()
             names = ", ".join(t.title() for t in busy)
-            self._ask("Quit", f"Still running code: {names}. Quit and shut all kernels down?", "Quit", self._quit_now)
+            self._ask("Quit", f"Still running code: {names}. Quit and shut all kernels down?", "Quit", self.quit_now)
             return
         super().closeEvent(event)
         self._clock.stop()
@@ -259,7 +265,8 @@ class MainWindow(QMainWindow):
         if not self._closing:
             QTimer.singleShot(0, self.all_kernels_closed.emit)
 
-    def _quit_now(self) -> None:
+    def quit_now(self) -> None:
+        """Quit without asking, even with kernels running code: the Quit confirmation, a quit signal."""
         self._quitting = True
         self.close()
 

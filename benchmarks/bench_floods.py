@@ -2,7 +2,8 @@
 
 Every workload runs once per client, each client in its own subprocess on its own fresh
 python3 kernel (so the RSS figures are per application), one subprocess at a time. The code is
-executed once the kernel is idle.
+executed once the kernel is idle and the workload's setup cells (if any) have run; the
+workloads, their checks and goals are in ``flood_workloads.py``.
 
 kernel alone ("direct")
     jupyter_client's ``BlockingKernelClient``, no GUI: from ``execute()`` until the
@@ -29,26 +30,39 @@ time from the arrival of the kernel's ``status: idle`` in the client's process t
 ``QTimer`` from the execute call to the end of that repaint, with the CPU time the UI thread
 used during that gap (much less CPU than wall time = the thread was waiting, e.g. for a core);
 "RSS after" is ``VmRSS`` from ``/proc/self/status`` of the client's process right after it
-(``VmHWM``, the peak, is in the JSON), with its growth since the kernel was ready.
+(``VmHWM``, the peak, is in the JSON), with its growth since the kernel was ready (and the
+setup cells had run). Some workloads keep the stall meter running a while after the finish
+(``linger``), or time post-finish phases (scrolling, forced repaints and a relayout).
 
 Workloads (``--only`` takes a comma-separated subset)::
 
-    print_100k     100 000 lines of 70 characters
-    long_line      one line of 5 000 000 characters (+ 50 scroll steps through it afterwards)
-    progress_2000  2 000 carriage-return progress updates, flushed one by one, then print()
-    ansi_20k       20 000 lines with 16-colour, 256-colour and truecolor SGR sequences
-    million_lines  1 000 000 lines of 70 characters
-    plots_20       %matplotlib inline, then 20 figures shown in one cell
+    print_100k        100 000 lines of 70 characters
+    long_line         one line of 5 000 000 characters (+ 50 scroll steps through it afterwards)
+    progress_2000     2 000 carriage-return progress updates, flushed one by one, then print()
+    ansi_20k          20 000 lines with 16-colour, 256-colour and truecolor SGR sequences
+    million_lines     1 000 000 lines of 70 characters
+    plots_20          %matplotlib inline, then 20 figures shown in one cell
+    trim_100k_cap     300 000 lines into a scrollback capped at 100 000 lines
+    trim_1m           1 100 000 lines into the default 1 000 000-line scrollback (+ intake MB/s)
+    big_writes        5 stream messages of 3.6 MB (9 000-character writes, 18 000-character lines)
+    ansi_one_message  the 20 000 lines of ansi_20k as one string, one message
+    tabs_1m           1 000 000 tabs and "end" in one message (a line 8 000 003 columns wide)
+    cr_storm          200 000 "\r" and 600 000 "\b" between short writes, one message
+    html_png          a 1600 x 1200 PNG in HTML as a data: URL (+ 3 repaints and a relayout)
+    big_png           one 8000 x 7900 PNG
+    big_png_12        twelve of them in one cell
+    kernel_info_3000  an unsolicited kernel_info_request with 3 000 cells in the transcript
 
 qtconsole takes minutes on some of these: its measurement is capped (``--cap``, default 60 s);
 past the cap its subprocess is killed (and its kernel by PID) and the figure reads "> cap".
-Every kernel is shut down (or killed after a cap) and checked gone by PID.
+Conch and the kernel alone have a cap too (``--conch-cap``, default 300 s). Every kernel is
+shut down (or killed after a cap) and checked gone by PID.
 
 Usage::
 
     python benchmarks/bench_floods.py [--only NAME,...] [--skip-qtconsole] [--cap 60]
-                                      [--repeat 3] [--json FILE] [--profile DIR]
-                                      [--trace-stalls]
+                                      [--conch-cap 300] [--repeat 3] [--json FILE]
+                                      [--profile DIR] [--trace-stalls]
 
 ``--profile DIR`` runs Conch's first run of each workload under cProfile (DIR/conch_NAME.prof);
 ``--trace-stalls`` samples the Python stack of Conch's UI thread during every gap over 30 ms and
@@ -67,7 +81,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from _util import (
@@ -86,98 +99,14 @@ from _util import (
     table,
     wait_gone,
 )
+from flood_workloads import WORKLOADS, Workload, check_conch
 
 READY_TIMEOUT = 60.0
-CONCH_CAP = 300.0  # a safety net only: Conch is expected far below it
-DIRECT_CAP = 300.0
+CONCH_CAP = 300.0  # a safety net only (--conch-cap): Conch is expected far below it
+PREPARE_TIMEOUT = 900.0  # setup cells (3 000 of them for kernel_info_3000) before a measurement
+SETUP_WINDOW = 100  # setup cells in flight at once
+SETTLE_TIMEOUT = 120.0  # image decodes after the finish ("to pixels"; checked every 10 ms)
 MiB = 2**20
-
-
-# -- workloads -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    code: str
-    what: str
-    last_line: str = ""  # the last line of stdout once everything is shown
-    lines: int = 0  # stdout lines expected in Conch's stream output
-    images: int = 0  # PNG displays expected instead of text
-    qtconsole: tuple[tuple[str, int], ...] = (("qtconsole (buffer 500)", 500),)
-    scroll: bool = False
-    goals: dict[str, float] = field(default_factory=dict)
-    min_repeat: int = 1  # at least this many runs of the kernel alone and of Conch
-
-
-def _progress_final_line() -> str:
-    """What a terminal shows after the progress loop: ``\\r`` returns to column 0 without
-    erasing, so the final write overwrites the start of the longest earlier one."""
-    line = ""
-    for i in range(2000):
-        text = f"{i:5d} " + "#" * (i % 60)
-        line = text + line[len(text):]
-    return line
-
-
-WORKLOADS: dict[str, Workload] = {
-    w.name: w
-    for w in (
-        Workload(
-            "print_100k",
-            'for i in range(100000): print(f"{i:06d} " + "x"*63)',
-            "100 000 lines of 70 characters, all kept",
-            last_line="099999 " + "x" * 63,
-            lines=100_000,
-            qtconsole=(("qtconsole (buffer 500)", 500), ("qtconsole (all kept)", 0)),
-            goals={"ratio": 1.15, "stall": 0.050},
-        ),
-        Workload(
-            "long_line",
-            "print('y' * 5_000_000)",
-            "one line of 5 000 000 characters",
-            last_line="y" * 5_000_000,
-            lines=1,
-            scroll=True,
-            goals={"painted": 2.0, "stall": 0.100},
-        ),
-        Workload(
-            "progress_2000",
-            'import sys\nfor i in range(2000): sys.stdout.write(f"\\r{i:5d} " + "#"*(i%60)); '
-            "sys.stdout.flush()\nprint()",
-            "2 000 flushed carriage-return progress updates, then print()",
-            last_line=_progress_final_line(),
-            lines=1,
-            goals={"stall": 0.050},
-        ),
-        Workload(
-            "ansi_20k",
-            'for i in range(20000): print(f"\\x1b[3{i%8}m{i}\\x1b[0m \\x1b[38;5;{i%256}mcube\\x1b[0m '
-            '\\x1b[38;2;{i%256};100;{255-i%256}mtrue\\x1b[0m")',
-            "20 000 lines with 16-colour, 256-colour and truecolor SGR",
-            last_line="19999 cube true",
-            lines=20_000,
-            qtconsole=(("qtconsole (buffer 500)", 500), ("qtconsole (all kept)", 0)),
-        ),
-        Workload(
-            "million_lines",
-            'for i in range(1_000_000): print(f"{i:07d} " + "z"*62)',
-            "1 000 000 lines of 70 characters",
-            last_line="0999999 " + "z" * 62,
-            lines=1_000_000,
-            goals={"rss": 350 * MiB},
-        ),
-        Workload(
-            "plots_20",
-            "%matplotlib inline\nimport matplotlib.pyplot as plt\nfor _ in range(20):\n"
-            "    plt.figure(); plt.plot(range(10)); plt.show()",
-            "20 inline matplotlib PNGs in one cell",
-            images=20,
-            goals={"ratio": 1.10},
-            # A fresh kernel's matplotlib import and rendering vary by ±15 % from run to run:
-            # more runs, so that the ratio of medians is not mostly that noise.
-            min_repeat=5,
-        ),
-    )
-}
 
 
 # -- workers: one per subprocess, one workload each ------------------------------------------
@@ -208,6 +137,38 @@ class DirectWorker:
             except queue.Empty:
                 return
 
+    def prepare(self, w: Workload) -> dict[str, Any]:
+        """Run the workload's setup cells (up to SETUP_WINDOW in flight), waiting for every
+        reply and reading IOPub meanwhile (so that none of it backs up)."""
+        import zmq
+
+        t0 = time.perf_counter()
+        shell, iopub = self.kc.shell_channel, self.kc.iopub_channel
+        poller = zmq.Poller()
+        poller.register(shell.socket, zmq.POLLIN)
+        poller.register(iopub.socket, zmq.POLLIN)
+        todo = list(reversed(w.setup))
+        pending: set[str] = set()
+        failed = 0
+        deadline = time.monotonic() + PREPARE_TIMEOUT
+        while todo or pending:
+            while todo and len(pending) < SETUP_WINDOW:
+                pending.add(self.kc.execute(todo.pop()))
+            if time.monotonic() > deadline:
+                raise TimeoutError("the setup cells")
+            ready = dict(poller.poll(1000))
+            if iopub.socket in ready:
+                iopub.get_msg(timeout=0)
+            if shell.socket in ready:
+                msg = shell.get_msg(timeout=0)
+                parent = msg["parent_header"].get("msg_id")
+                if parent in pending and msg["msg_type"] == "execute_reply":
+                    pending.discard(parent)
+                    failed += msg["content"].get("status") != "ok"
+        if w.setup:
+            self._drain(0.3)
+        return {"prepare_time": time.perf_counter() - t0, "setup_cells": len(w.setup), "setup_failed": failed}
+
     def measure(self, w: Workload, cap: float) -> dict[str, Any]:
         import zmq
 
@@ -218,10 +179,13 @@ class DirectWorker:
         rss0 = proc_status_bytes()
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        msg_id = self.kc.execute(w.code)
+        if w.action == "kernel_info":
+            msg_id, reply_type = self.kc.kernel_info(), "kernel_info_reply"
+        else:
+            msg_id, reply_type = self.kc.execute(w.code), "execute_reply"
         emit({"started": True})
         replied = idle = False
-        messages = stream_chars = images = 0
+        messages = stream_messages = stream_chars = images = largest = 0
         tail = ""
         while not (replied and idle):
             ready = dict(poller.poll(int(cap * 1000)))
@@ -229,7 +193,7 @@ class DirectWorker:
                 return {"timed_out": True}
             if shell.socket in ready:
                 msg = shell.get_msg(timeout=0)
-                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == reply_type:
                     replied = True
             if iopub.socket in ready:
                 msg = iopub.get_msg(timeout=0)
@@ -239,28 +203,43 @@ class DirectWorker:
                 kind = msg["msg_type"]
                 if kind == "stream":
                     text = msg["content"]["text"]
+                    stream_messages += 1
                     stream_chars += len(text)
+                    largest = max(largest, len(text))
                     tail = (tail + text)[-200:]
-                elif kind == "display_data" and "image/png" in msg["content"]["data"]:
-                    images += 1
+                elif kind in ("display_data", "execute_result"):
+                    data = msg["content"]["data"]
+                    largest = max(largest, sum(len(v) for v in data.values() if isinstance(v, str)))
+                    images += w.display_mime in data
                 elif kind == "status" and msg["content"]["execution_state"] == "idle":
                     idle = True
         elapsed = time.perf_counter() - t0
         last = tail.rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1] if tail else ""
         last = re.sub("\x1b\\[[0-9;]*m", "", last)
-        # (after a \r the final write may be shorter than the line it overwrites)
-        ok = (images == w.images if w.images
-              else last.endswith(w.last_line[-150:]) or w.last_line.startswith(last[:150]))
+        expected = w.raw_final_line() if w.lines or w.last_line else ""
+        if w.action != "execute":
+            ok: bool = replied
+            what = f"{reply_type} received"
+        elif w.images:
+            ok, what = images == w.images, f"{images} {w.display_mime} displays"
+        elif w.chars:
+            ok, what = stream_chars == w.chars, f"{stream_chars} of {w.chars} chars"
+        else:  # (after a \r the final write may be shorter than the line it overwrites)
+            ok = last.endswith(expected[-150:]) or expected.startswith(last[:150])
+            what = f"{stream_chars} chars"
         return {
             "finished": elapsed,
             "cpu": time.process_time() - cpu0,
             "rss_before": rss0,
             "rss_after": proc_status_bytes(),
             "iopub_messages": messages,
+            "stream_messages": stream_messages,
             "stream_chars": stream_chars,
+            "max_msg_chars": largest,
             "images": images,
             "ok": ok,
-            "check": f"{messages} IOPub msgs, {stream_chars} chars" + (f", {images} PNGs" if w.images else ""),
+            "check": f"{messages} IOPub msgs ({stream_messages} stream), largest "
+                     + (f"{largest / 1e6:.2f} M chars" if largest >= 100_000 else f"{largest} chars") + f", {what}",
         }
 
     def shutdown(self, pid: int) -> bool:
@@ -281,12 +260,22 @@ class QtWorker:
 
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
         self.meter = StallMeter(5)
+        self.t0 = 0.0  # when the measured action started
         self.t1: float | None = None
         self.t_idle: float | None = None  # when the kernel's last "idle" status arrived
         self.loop: Any = None
 
     # client-specific
-    def start(self, code: str) -> None:
+    def prepare(self, w: Workload) -> dict[str, Any]:
+        """Before the measurement: run the workload's setup cells (and apply its settings)."""
+        raise NotImplementedError
+
+    def start(self, w: Workload) -> None:
+        """Begin the measured action; :meth:`finished` is called when it is done."""
+        raise NotImplementedError
+
+    def console_widget(self) -> Any:
+        """The top-level console widget (resized by the relayout phase)."""
         raise NotImplementedError
 
     def viewport(self) -> Any:
@@ -297,6 +286,14 @@ class QtWorker:
 
     def check(self, w: Workload) -> tuple[bool, str]:
         raise NotImplementedError
+
+    def extra_result(self) -> dict[str, Any]:
+        """Client-specific figures added to the result (taken after the stall meter stopped)."""
+        return {}
+
+    def pending_decodes(self) -> int:
+        """Images the client is still decoding (0 for a client that decodes as it inserts)."""
+        return 0
 
     # shared
     def finished(self) -> None:
@@ -325,8 +322,8 @@ class QtWorker:
         self.meter.start()
         if sampler is not None:
             sampler.start()
-        t0 = time.perf_counter()
-        self.start(w.code)
+        t0 = self.t0 = time.perf_counter()
+        self.start(w)
         emit({"started": True})
         guard.start(int(cap * 1000))
         if self.t1 is None:
@@ -342,6 +339,17 @@ class QtWorker:
         r0 = time.perf_counter()
         self.viewport().repaint()
         painted = time.perf_counter()
+        pixels = math.nan
+        if w.settle:
+            try:
+                wait_until_qt(lambda: self.pending_decodes() == 0, SETTLE_TIMEOUT, "image decodes")
+            except TimeoutError:
+                pass  # "to pixels" stays n/a
+            else:
+                self.viewport().repaint()
+                pixels = time.perf_counter() - t0
+        if w.linger:
+            self.spin(w.linger)  # the stall meter keeps running
         self.meter.stop()
         if sampler is not None:
             sampler.stop()
@@ -352,6 +360,7 @@ class QtWorker:
             "idle_to_finished": self.t1 - self.t_idle if self.t_idle is not None else math.nan,
             "painted": painted - t0,
             "repaint": painted - r0,
+            **({"pixels": pixels} if w.settle else {}),
             "max_stall": self.meter.max_gap,
             "max_stall_cpu": self.meter.max_gap_cpu,
             "stalls_over_50ms": sum(g > 0.050 for g in self.meter.gaps),
@@ -359,17 +368,18 @@ class QtWorker:
             "rss_before": rss0,
             "rss_after": proc_status_bytes(),
             "rss_peak": proc_status_bytes("VmHWM"),
+            **self.extra_result(),
         }
         if sampler is not None:
             result["stall_trace"] = sampler.summary()
             result["gc_pauses"] = sorted(sampler.gc_pauses, key=lambda g: -g[1])[:5]
         ok, note = self.check(w)
         result.update(ok=ok, check=note)
-        if w.scroll:
-            result.update(self.scroll_test())
+        for phase in w.after:
+            result.update(getattr(self, f"after_{phase}")())
         return result
 
-    def scroll_test(self, steps: int = 50) -> dict[str, Any]:
+    def after_scroll(self, steps: int = 50) -> dict[str, Any]:
         """Top of the document, then ``steps`` even jumps to the bottom via the scroll bar,
         each followed by a synchronous repaint; the time of each step."""
         bar, viewport = self.scrollbar(), self.viewport()
@@ -387,6 +397,27 @@ class QtWorker:
         return {"scroll_max": max(times), "scroll_median": sorted(times)[len(times) // 2],
                 "scroll_range": top}
 
+    def after_repaints(self, count: int = 3) -> dict[str, Any]:
+        """``count`` forced full repaints of the viewport, each timed; then a relayout: the
+        console resized 1 px wider and back (each resize's events processed), then a repaint,
+        timed as a whole."""
+        viewport, widget = self.viewport(), self.console_widget()
+        self.app.processEvents()
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            viewport.repaint()
+            times.append(time.perf_counter() - t0)
+        size = widget.size()
+        t0 = time.perf_counter()
+        widget.resize(size.width() + 1, size.height())
+        self.app.processEvents()
+        widget.resize(size)
+        self.app.processEvents()
+        viewport.repaint()
+        relayout = time.perf_counter() - t0
+        return {"repaints": times, "repaint_max": max(times), "relayout": relayout}
+
     def spin(self, secs: float) -> None:
         spin_qt(secs)
 
@@ -403,24 +434,72 @@ class ConchWorker(QtWorker):
         self.console.resize(800, 600)
         self.console.show()
         self.msg_id = ""
+        self.setup_pending: set[str] = set()
+        self.info_pending = False  # an unsolicited kernel_info_request awaits its reply
+        self.unresponsive: list[float] = []  # perf_counter() of each "unresponsive" while measuring
         self.console.execution_finished.connect(self._on_finished)
         self.kernel.status_changed.connect(self._on_status)
+        self.kernel.ready.connect(self._on_ready)
         self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel")
         self.spin(0.3)
         self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel idle")
         assert self.kernel.process is not None and self.kernel.process.pid is not None
         return int(self.kernel.process.pid)
 
+    def prepare(self, w: Workload) -> dict[str, Any]:
+        """The scrollback cap, then the setup cells through ``console.execute`` (so that they are
+        cells of the transcript), up to SETUP_WINDOW in flight; waits until every one has finished."""
+        out: dict[str, Any] = {}
+        if w.max_lines is not None:
+            transcript = self.kernel.transcript
+            if not hasattr(transcript, "max_lines"):
+                raise RuntimeError("Conch's transcript has no max_lines: cannot set the scrollback cap")
+            transcript.max_lines = w.max_lines
+            out["max_lines"] = w.max_lines
+        t0 = time.perf_counter()
+        if w.setup:
+            for code in w.setup:
+                # At most SETUP_WINDOW in flight: Conch sends without blocking, and a request
+                # past the shell socket's high-water mark (1 000) would be dropped.
+                if len(self.setup_pending) >= SETUP_WINDOW:
+                    self.wait_until(lambda: len(self.setup_pending) < SETUP_WINDOW, PREPARE_TIMEOUT,
+                                    "the setup cells")
+                msg_id = self.console.execute(code)
+                if not msg_id:
+                    raise RuntimeError(f"Conch did not run a setup cell: {code[:60]!r}")
+                self.setup_pending.add(msg_id)
+            self.wait_until(lambda: not self.setup_pending, PREPARE_TIMEOUT, "the setup cells")
+            self.console.view.flush()
+            self.spin(0.5)
+            self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel idle")
+        out.update(prepare_time=time.perf_counter() - t0, setup_cells=len(w.setup))
+        return out
+
     def _on_finished(self, msg_id: str) -> None:
+        self.setup_pending.discard(msg_id)
         if msg_id == self.msg_id:
             self.finished()
 
     def _on_status(self, status: str) -> None:
         if status == "idle" and self.t1 is None:
             self.t_idle = time.perf_counter()
+        if status == "unresponsive" and self.meter.running:
+            self.unresponsive.append(time.perf_counter())
 
-    def start(self, code: str) -> None:
-        self.msg_id = self.console.execute(code)
+    def _on_ready(self, _info: dict[str, Any]) -> None:
+        if self.info_pending:  # the console's own handler of the reply has run (connected first)
+            self.info_pending = False
+            self.finished()
+
+    def start(self, w: Workload) -> None:
+        if w.action == "kernel_info":
+            self.info_pending = True
+            self.kernel.client.request("kernel_info_request", {})
+        else:
+            self.msg_id = self.console.execute(w.code)
+
+    def console_widget(self) -> Any:
+        return self.console
 
     def viewport(self) -> Any:
         return self.console.view.viewport()
@@ -429,26 +508,23 @@ class ConchWorker(QtWorker):
         return self.console.view.verticalScrollBar()
 
     def check(self, w: Workload) -> tuple[bool, str]:
-        outputs = self.console.outputs()
-        if w.images:
-            pngs = [o for o in outputs if o.mime_type == "image/png"]
-            return len(pngs) == w.images, f"{len(pngs)} PNG outputs of {len(outputs)}"
-        streams = [o for o in outputs if o.kind == "stdout"]
-        if not streams:
-            return False, f"no stdout output ({[o.kind for o in outputs]})"
-        content = streams[-1].content
-        n = content.line_count()
-        last = content.line_text(n - 1) if n else ""
-        ok = len(streams) == 1 and n == w.lines and last == w.last_line
-        shown = last if len(last) <= 40 else f"{last[:20]}…({len(last)} chars)"
-        note = f"{n} line{'s' if n != 1 else ''}, last {shown!r}"
-        if w.name == "ansi_20k" and n:
-            styles = {style for _, style in content.line_spans(n - 1)}
-            note += f", {len(styles)} styles on it"
-            ok = ok and len(styles) >= 4
-        if len(streams) != 1:
-            note += f" ({len(streams)} stdout outputs)"
-        return ok, note
+        return check_conch(w, self.console)
+
+    def pending_decodes(self) -> int:
+        """Image blocks (and images embedded in HTML) whose pixels are still being decoded."""
+        count = 0
+        for block in getattr(self.console.view, "_blocks", ()):
+            embedded = getattr(block, "pending_images", None)
+            if callable(embedded):
+                count += int(embedded())
+            elif getattr(block, "pending", False) is True:
+                count += 1
+        return count
+
+    def extra_result(self) -> dict[str, Any]:
+        """Whether Conch said the kernel was not responding during the measurement."""
+        return {"unresponsive": len(self.unresponsive),
+                "unresponsive_at": [round(t - self.t0, 3) for t in self.unresponsive]}
 
     def shutdown(self, pid: int) -> bool:
         self.kernel.shutdown()
@@ -510,11 +586,12 @@ class QtconsoleWorker(QtWorker):
         assert w is not None
         if w.images:
             return self.control.toPlainText().count("\ufffc") >= w.images
+        last_line = w.raw_final_line()
         block = self.doc.lastBlock()
         for _ in range(8):  # the last line sits just above the next prompt
             if not block.isValid():
                 break
-            if block.length() - 1 == len(w.last_line) and block.text() == w.last_line:
+            if block.length() - 1 == len(last_line) and block.text() == last_line:
                 return True
             block = block.previous()
         return False
@@ -529,9 +606,31 @@ class QtconsoleWorker(QtWorker):
         if self.executed and self.t1 is None and self._shown():
             self.finished()
 
-    def start(self, code: str) -> None:
+    def prepare(self, w: Workload) -> dict[str, Any]:
+        """The setup cells as silent executions on qtconsole's own client (nothing shown),
+        waiting for every reply."""
+        t0 = time.perf_counter()
+        pending: set[str] = set()
+
+        def on_shell(msg: dict[str, Any]) -> None:
+            if msg.get("msg_type") == "execute_reply":
+                pending.discard(msg["parent_header"].get("msg_id"))
+
+        if w.setup:
+            self.kc.shell_channel.message_received.connect(on_shell)
+            for code in w.setup:
+                pending.add(self.kc.execute(code, silent=True, store_history=False))
+            self.wait_until(lambda: not pending, PREPARE_TIMEOUT, "the setup cells")
+            self.kc.shell_channel.message_received.disconnect(on_shell)
+            self.spin(0.3)
+        return {"prepare_time": time.perf_counter() - t0, "setup_cells": len(w.setup)}
+
+    def start(self, w: Workload) -> None:
         self.executed = False
-        self.widget.execute(code)
+        self.widget.execute(w.code)
+
+    def console_widget(self) -> Any:
+        return self.widget
 
     def measure(self, w: Workload, cap: float, profiler: Any = None,
                 trace_stalls: bool = False) -> dict[str, Any]:
@@ -565,6 +664,9 @@ def serve(args: argparse.Namespace) -> int:
         worker = QtconsoleWorker(args.buffer)
     pid = worker.setup()
     emit({"kernel_pid": pid, "rss_ready": proc_status_bytes()})
+    prepared = worker.prepare(w)
+    # The RSS growth reported is counted from here: after the setup cells, if any.
+    emit({"prepared": prepared, "rss_ready": proc_status_bytes()})
     profiler = None
     if args.profile_to:
         import cProfile
@@ -642,10 +744,16 @@ def run_one(client: str, w: Workload, cap: float, buffer: int = 500,
     try:
         ready = worker.expect("kernel_pid", READY_TIMEOUT)
         worker.kernel_pid = ready["kernel_pid"]
-        out["rss_ready"] = ready["rss_ready"]
+        out["rss_kernel_ready"] = ready["rss_ready"]
+        prepared = worker.expect("prepared", PREPARE_TIMEOUT + 30.0)
+        out.update(prepared["prepared"])
+        out["rss_ready"] = prepared["rss_ready"]
         worker.expect("started", 30.0)
+        # the cap (the worker gives up there if its event loop still runs), the time after the
+        # finish that is part of the measurement (decodes, linger), and some for the after phases
+        allowed = cap + w.linger + (SETTLE_TIMEOUT if w.settle else 0.0) + (60.0 if w.after else 0.0) + 10.0
         try:
-            out.update(worker.expect("result", cap + 10.0)["result"])
+            out.update(worker.expect("result", allowed)["result"])
         except TimeoutError:
             out["timed_out"] = True
             out["killed"] = True
@@ -658,6 +766,7 @@ def run_one(client: str, w: Workload, cap: float, buffer: int = 500,
         worker.kill()
     leftover = wait_gone([worker.kernel_pid], 3.0) if worker.kernel_pid else []
     kill_leftovers(leftover)
+    out["cap"] = cap
     out["kernel_pid"] = worker.kernel_pid
     out["kernel_gone_after"] = bool(worker.kernel_pid) and not pid_alive(worker.kernel_pid)
     out["leftover_pids"] = leftover
@@ -675,11 +784,13 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if not good:
         return {**runs[0], "runs": runs}
     out: dict[str, Any] = dict(good[-1])
-    for key in ("finished", "painted", "repaint", "idle_to_finished", "cpu", "rss_ready",
-                "rss_after", "rss_peak", "scroll_median"):
+    for key in ("finished", "painted", "repaint", "pixels", "idle_to_finished", "cpu", "rss_ready",
+                "rss_kernel_ready", "rss_after", "rss_peak", "scroll_median", "prepare_time",
+                "stream_messages", "iopub_messages"):
         if all(key in r for r in good):
             out[key] = median([r[key] for r in good])
-    for key in ("max_stall", "stalls_over_50ms", "scroll_max"):
+    for key in ("max_stall", "stalls_over_50ms", "scroll_max", "repaint_max", "relayout",
+                "unresponsive", "max_msg_chars"):
         if all(key in r for r in good):
             out[key] = max(r[key] for r in good)
     if all("max_stall" in r for r in good):
@@ -712,11 +823,13 @@ def report(w: Workload, rows: list[tuple[str, dict[str, Any]]], cap: float) -> s
             lines.append((label, "error", "", "", "", "", "", "", r["error"].splitlines()[0][:60]))
             continue
         if r.get("timed_out"):
-            lines.append((label, f"> {cap:.0f} s (killed)", "", "", "", "n/a", "n/a", "",
-                          "cap exceeded"))
+            lines.append((label, f"> {r.get('cap', cap):.0f} s ({'killed' if r.get('killed') else 'gave up'})",
+                          "", "", "", "n/a", "n/a", "", "cap exceeded"))
             continue
         fin = r["finished"]
         painted = seconds(r["painted"]) if "painted" in r else "—"
+        if "pixels" in r:
+            painted += f" (pixels {seconds(r['pixels'])})"
         stall = "—"
         if "max_stall" in r:
             stall = millis(r["max_stall"], 1)
@@ -738,10 +851,38 @@ def report(w: Workload, rows: list[tuple[str, dict[str, Any]]], cap: float) -> s
                        f"{label} " + ", ".join(f"{x['finished']:.3f}" if "finished" in x else "failed"
                                                for x in r["runs"]) + " s"
                        for label, r in repeated) + ".\n")
+    prepared = [(label, r) for label, r in rows if r.get("setup_cells")]
+    if prepared:
+        out.append(f"Setup, not measured: {len(w.setup)} cell{'s' if len(w.setup) != 1 else ''} run first; it took "
+                   + ", ".join(f"{label} {seconds(r.get('prepare_time', math.nan), 1)}" for label, r in prepared)
+                   + ". RSS growth is counted from after it.\n")
+    if w.max_lines is not None:
+        out.append(f"Conch's scrollback cap set to {w.max_lines:,} lines.\n".replace(",", " "))
     out += [
            table(("client", "to finished", "to painted", "× kernel", "idle → finished", "max UI stall",
                   "RSS after (Δ from ready)", "client CPU", "check"), lines)]
+    if w.qtconsole_na:
+        out.append(f"\nqtconsole: {w.qtconsole_na}.")
+    if w.bytes_out:
+        rates = [f"{label} {w.bytes_out / r['finished'] / 1e6:.1f} MB/s" for label, r in rows
+                 if label in ("kernel alone", "conch") and r.get("finished") and not r.get("timed_out")]
+        out.append(f"\nIntake ({w.bytes_out / 1e6:.1f} MB printed / time to finished): " + ", ".join(rates or ["n/a"]) + ".")
+    for label, r in rows:
+        if "repaint_max" in r:
+            out.append(f"\n{label}: after the finish, 3 full repaints of the viewport took "
+                       + ", ".join(millis(t, 1) for t in r.get("repaints", [])) + f" (worst run's max "
+                       f"{millis(r['repaint_max'], 1)}); a relayout (1 px wider and back, then a repaint) "
+                       f"{millis(r['relayout'], 1)} (worst run).")
     conch = next((r for label, r in rows if label == "conch"), None)
+    if conch and "unresponsive" in conch:
+        seen = [(i + 1, run.get("unresponsive_at", [])) for i, run in enumerate(conch.get("runs", [conch]))
+                if run.get("unresponsive")]
+        out.append("\nConch reported the kernel \"unresponsive\" during the measurement: " + (
+            "never." if not seen else
+            "; ".join(f"run {i} at {', '.join(f'{t:.2f}' for t in at)} s" for i, at in seen) + "."))
+    if conch and "finished" not in conch:
+        out.append("\nConch goals: not measured (" + ("killed at the cap" if conch.get("timed_out")
+                                                      else "error") + " in every run).")
     if conch and "finished" in conch:
         goals = []
         g = w.goals
@@ -753,8 +894,19 @@ def report(w: Workload, rows: list[tuple[str, dict[str, Any]]], cap: float) -> s
             goals.append("max stall " + verdict(conch["max_stall"], g["stall"], lambda v: millis(v, 1)))
         if "rss" in g:
             goals.append("RSS " + verdict(conch["rss_after"], g["rss"], mib))
-        if w.lines or w.images:
+        if "rss_growth" in g:
+            goals.append("RSS growth " + verdict(conch["rss_after"] - conch["rss_ready"], g["rss_growth"], mib))
+        if "repaint" in g and "repaint_max" in conch:
+            goals.append("each repaint " + verdict(conch["repaint_max"], g["repaint"], lambda v: millis(v, 1))
+                         + ", relayout " + verdict(conch["relayout"], g["repaint"], lambda v: millis(v, 1)))
+        if "responsive" in g:
+            goals.append("kernel never reported unresponsive: "
+                         + ("met" if not conch.get("unresponsive") else "**MISSED**"))
+        if w.lines or w.last_line or w.images or w.checks:
             goals.append("output " + ("correct" if conch.get("ok") else "**WRONG**"))
+        if conch.get("failed_runs"):
+            goals.append(f"**{conch['failed_runs']} of {len(conch['runs'])} runs failed** (killed or error; "
+                         "the figures are from the others)")
         out.append("\nConch goals: " + "; ".join(goals) + ".")
     for label, r in rows:
         for i, run in enumerate(r.get("runs", [r])):
@@ -779,6 +931,9 @@ def main() -> int:
     parser.add_argument("--skip-qtconsole", action="store_true", help="Conch and the kernel alone only")
     parser.add_argument("--cap", type=float, default=60.0,
                         help="seconds allowed to a qtconsole measurement before it is killed (default 60)")
+    parser.add_argument("--conch-cap", type=float, default=CONCH_CAP,
+                        help=f"the same for Conch's and the kernel alone's measurements (default {CONCH_CAP:.0f}; "
+                             "a safety net: past it the client is taken for hung)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of the kernel alone and of Conch per workload, each on a fresh "
                              "kernel (default 3; qtconsole runs once)")
@@ -822,10 +977,10 @@ def main() -> int:
         repeat = max(args.repeat, w.min_repeat)
         for rep in range(repeat):  # alternating, so that outside load falls on both
             log(f"{name}: kernel alone ({rep + 1}/{repeat})…")
-            direct_runs.append(run_one("direct", w, DIRECT_CAP))
+            direct_runs.append(run_one("direct", w, args.conch_cap))
             log(f"{name}: conch ({rep + 1}/{repeat})…")
             prof = os.path.join(args.profile, f"conch_{name}.prof") if args.profile and rep == 0 else None
-            conch_runs.append(run_one("conch", w, CONCH_CAP, profile_to=prof,
+            conch_runs.append(run_one("conch", w, args.conch_cap, profile_to=prof,
                                       trace_stalls=args.trace_stalls))
         rows.append(("kernel alone", combine(direct_runs)))
         rows.append(("conch", combine(conch_runs)))
@@ -849,15 +1004,21 @@ def main() -> int:
         print(f"NOTE: Conch's first run of each workload ran under cProfile ({args.profile}): "
               "its figures are inflated.")
     for name, label, r in every:
-        if r.get("stderr"):
+        if r.get("error"):
+            print(f"NOTE: {name} / {label} failed: " + r["error"].strip().replace("\n", "\n    ")[-2000:])
+        elif r.get("stderr"):  # (a failure's message already ends with its stderr)
             print(f"NOTE: {name} / {label} wrote to stderr:\n    " + "\n    ".join(r["stderr"]))
-    bad = [(name, label, r) for name, label, r in every
+    # A worker that failed before it named its kernel had its child processes killed instead.
+    known = [(name, label, r) for name, label, r in every if r.get("kernel_pid")]
+    bad = [(name, label, r) for name, label, r in known
            if not r.get("kernel_gone_after") or r.get("leftover_pids")]
     for name, label, r in bad:
         print(f"NOTE: {name} / {label}: kernel pid {r.get('kernel_pid')} was not gone "
               f"(killed afterwards: {r.get('leftover_pids')})")
     killed = sum(bool(r.get("killed")) for _, _, r in every)
-    print(f"Kernels: {len(every)} started, {len(every) - len(bad)} checked gone by PID"
+    unnamed = len(every) - len(known)
+    print(f"Kernels: {len(known)} started, {len(known) - len(bad)} checked gone by PID"
+          + (f"; {unnamed} worker{'s' if unnamed != 1 else ''} failed before naming a kernel" if unnamed else "")
           + (f" ({killed} killed with their client at the cap)" if killed else "")
           + ("." if not bad else "; SEE NOTES."))
     if args.json:

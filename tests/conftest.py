@@ -6,12 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from typing import Iterator  # noqa: E402
+from typing import TYPE_CHECKING, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from conch.app.kernel.launcher import LocalKernelProcess  # noqa: E402
+
+if TYPE_CHECKING:
+    from conch.app.kernel_session import KernelSession
 
 
 def pid_exists(pid: int) -> bool:
@@ -25,8 +28,10 @@ def pid_exists(pid: int) -> bool:
 
 @pytest.fixture(autouse=True)
 def _own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's own settings file."""
+    """Tests never read the developer's own settings file, nor see the connection files of
+    kernels anything else started (each test has a runtime folder of its own)."""
     monkeypatch.setenv("CONCH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
 
 
 @pytest.fixture
@@ -48,3 +53,17 @@ def connection_info(kernel_process: LocalKernelProcess) -> dict[str, object]:
     with open(kernel_process.connection_file, encoding="utf-8") as file:
         info: dict[str, object] = json.load(file)
     return info
+
+
+@pytest.fixture
+def kernel(qtbot: QtBot) -> Iterator["KernelSession"]:
+    """A session on a freshly launched python3 kernel, idle; shut down and checked gone after."""
+    from conch.app.kernel_session import start_kernel
+
+    session = start_kernel("python3")
+    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    yield session
+    session.shutdown()
+    process = session.process
+    assert process is not None
+    qtbot.waitUntil(lambda: not process.is_alive(), timeout=5000)

@@ -40,7 +40,7 @@ class BlockFactory:
     def __init__(self, theme: Theme, lexer: Lexer) -> None:
         self.theme = theme
         self.lexer = lexer
-        self._input_blocks: dict[int, tuple[Cell, str, TextBlock]] = {}
+        self._input_blocks: dict[int, tuple[Cell, str, Lexer, TextBlock]] = {}
         # per cell: output id -> (output, revision, block); rebuilt on every change so that
         # outputs removed by clear_output release their blocks.
         self._output_blocks: dict[int, dict[int, tuple[Output, int, Block]]] = {}
@@ -77,13 +77,13 @@ class BlockFactory:
 
     def _input(self, cell: Cell) -> TextBlock:
         cached = self._input_blocks.get(id(cell))
-        if cached is None or cached[0] is not cell or cached[1] != cell.code:
+        if cached is None or cached[0] is not cell or cached[1] != cell.code or cached[2] is not self.lexer:
             lines = highlight_lines(cell.code, self.lexer) if cell.code else [[("", Style())]]
             background = self.theme.foreign_background if cell.foreign else None
             block = TextBlock(StaticLines(lines), margin_top=_CELL_GAP, background=background, padding=1 if background else 0)
-            self._input_blocks[id(cell)] = (cell, cell.code, block)
+            self._input_blocks[id(cell)] = (cell, cell.code, self.lexer, block)
         else:
-            block = cached[2]
+            block = cached[3]
         block.gutter = _in_prompt(cell)
         block.gutter_color = self.theme.foreign_marker if cell.foreign else self.theme.in_prompt
         return block
@@ -102,7 +102,8 @@ class BlockFactory:
             width, height = _number(size.get("width")), _number(size.get("height"))
             if mime == "image/svg+xml":
                 return SvgBlock(output.source(mime), width=width, height=height, fallback_text=output.text, **prompt)
-            return ImageBlock(output.binary(mime), width=width, height=height, fallback_text=output.text, **prompt)
+            # The base64 text: the block decodes it off the GUI thread (bad data is no exception here).
+            return ImageBlock(output.source(mime), width=width, height=height, fallback_text=output.text, **prompt)
         if mime in ("text/html", "text/markdown"):
             return RichTextBlock(
                 output.source(mime), markdown=mime == "text/markdown", fallback_text=output.text, **prompt

@@ -6,6 +6,10 @@ from collections.abc import Callable
 
 from conch.app.model.transcript import Entry
 from conch.widgets.blocks import Block
+from conch.widgets.theme import Metrics
+
+ScrollAnchor = tuple[Block, object, int]
+"""A block, what is at the top of the viewport inside it, and how far below that the top is."""
 
 
 class BlockStack:
@@ -80,3 +84,26 @@ class BlockStack:
                 self.blocks.append(block)
                 top += height
                 self.tops.append(top)
+
+    # -- keeping a reader's place --------------------------------------------------------------
+    def anchor(self, doc_y: int, metrics: Metrics) -> ScrollAnchor | None:
+        """What is at document y (the top of the viewport), to find again after a relayout."""
+        if not self.blocks:
+            return None
+        index = self.index_at(doc_y)
+        block = self.blocks[index]
+        content_y = doc_y - self.tops[index] - block.margin_top
+        key = block.anchor_at(metrics, content_y)
+        found = block.anchor_y(metrics, key)
+        return block, key, content_y - (found if found is not None else content_y)
+
+    def find(self, anchor: ScrollAnchor, metrics: Metrics) -> int | None:
+        """The document y of an anchor now (None if its block or line has gone)."""
+        block, key, delta = anchor
+        index = self.index.get(id(block))
+        if index is None:
+            return None
+        found = block.anchor_y(metrics, key)
+        if found is None:
+            return self.tops[index]  # its line left the front: the block's start is nearest
+        return self.tops[index] + block.margin_top + found + delta

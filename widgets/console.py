@@ -79,6 +79,7 @@ class ConsoleWidget(QWidget):
         self.stdin_field.hide()
         self.prompt = QLabel(self)
         self._shown_prompt = ("", "")
+        self._language: tuple[object, object] | None = None
         self.prompt.setFont(self.view.metrics.font)
         self.prompt.setFixedWidth(self.view.metrics.gutter_width)
         self.prompt.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -242,9 +243,13 @@ class ConsoleWidget(QWidget):
     # -- kernel events -------------------------------------------------------------------------
     def _on_ready(self, info: dict[str, object]) -> None:
         language_info = info.get("language_info")
-        lexer = lexer_for(language_info if isinstance(language_info, dict) else None)
-        self.view.set_lexer(lexer)
-        self.editor.set_lexer(lexer)
+        language = language_info if isinstance(language_info, dict) else {}
+        key = (language.get("pygments_lexer"), language.get("name"))
+        if key != self._language:  # every kernel_info_reply comes here; most change nothing
+            self._language = key
+            lexer = lexer_for(language)
+            self.view.set_lexer(lexer)
+            self.editor.set_lexer(lexer)
         self._update_prompt()
         problems, self._unreported_problems = self._unreported_problems, []
         for problem in problems:  # once, when someone is surely listening

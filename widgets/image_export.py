@@ -21,9 +21,11 @@ def default_suffix(block: Block) -> str:
 
 
 def to_image(block: Block, scale: float = 2.0) -> QImage:
-    """The block's image as pixels (an SVG is rendered at ``scale`` × its display size)."""
+    """The block's image as pixels: a PNG/JPEG at its full resolution, decoded from the
+    original data now (the block itself may hold fewer pixels, as many as it shows); an SVG
+    rendered at ``scale`` × its display size."""
     if isinstance(block, ImageBlock):
-        return block.image
+        return block.full_image()
     if isinstance(block, SvgBlock):
         w, h = block.natural_size()
         image = QImage(max(1, int(w * scale)), max(1, int(h * scale)), QImage.Format.Format_ARGB32_Premultiplied)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from PySide6.QtCore import QElapsedTimer, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QGuiApplication,
@@ -24,8 +24,10 @@ from conch.widgets import transcript_menu
 from conch.widgets.block_factory import BlockFactory
 from conch.widgets.block_stack import BlockStack
 from conch.widgets.blocks import Block, TextPosition
-from conch.widgets.horizontal_scroll import STRIP_HEIGHT, HorizontalScroller
+from conch.widgets.horizontal_scroll import HorizontalScroller
 from conch.widgets.latex_renderer import LatexRenderer
+from conch.widgets.relexer import Relexer
+from conch.widgets.transcript_painter import paint_stack
 from conch.widgets.theme import Metrics, Theme
 from conch.widgets.transcript_selection import Anchor, Selection
 
@@ -73,6 +75,7 @@ class TranscriptView(QAbstractScrollArea):
         self._frame.timeout.connect(self.flush)
         self._since_flush = QElapsedTimer()
         self._since_flush.start()
+        self._relexer = Relexer(self._mark_dirty, self.flush, self)
 
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.viewport().setAutoFillBackground(False)
@@ -89,11 +92,10 @@ class TranscriptView(QAbstractScrollArea):
 
     # -- public --------------------------------------------------------------------------------
     def set_lexer(self, lexer: Lexer) -> None:
-        """Highlight input cells with ``lexer`` (from the kernel's language_info)."""
+        """Highlight input cells with ``lexer`` (from the kernel's language_info); cells
+        already shown are highlighted again a few at a time, so the window never stalls."""
         self._factory.lexer = lexer
-        self._factory.forget_all()
-        self._dirty.update(range(len(self._stack.entry_blocks)))
-        self._schedule()
+        self._relexer.start(len(self._stack.entry_blocks))
 
     def flush(self) -> None:
         """Apply pending model changes now (normally done once per frame)."""
@@ -102,6 +104,8 @@ class TranscriptView(QAbstractScrollArea):
         if not self._dirty:
             return
         at_bottom = self._at_bottom()
+        # A reader scrolled up keeps the same text in view, even as old lines leave the front.
+        anchor = None if at_bottom else self._stack.anchor(self.verticalScrollBar().value(), self.metrics)
         first = min(self._dirty)
         width = self._set_area()
         entries = self.transcript.entries
@@ -114,6 +118,10 @@ class TranscriptView(QAbstractScrollArea):
         self._stack.rebuild_from(first)
         changed_y = self._stack.entry_top(first)
         self._update_scrollbar(at_bottom)  # scrolling blits (see scrollContentsBy)
+        found = self._stack.find(anchor, self.metrics) if anchor is not None else None
+        if found is not None and found != self.verticalScrollBar().value():
+            self.verticalScrollBar().setValue(found)
+            changed_y = 0
         self._place_footer()
         # Repaint only from the first changed entry down; what is above it did not move.
         top = max(0, changed_y - self.verticalScrollBar().value())
@@ -205,6 +213,9 @@ class TranscriptView(QAbstractScrollArea):
             self.metrics.gutter_width, y, self._content_width(), self._footer.sizeHint().height()
         )
 
+    def _mark_dirty(self, first: int, stop: int) -> None:
+        self._dirty.update(range(first, min(stop, len(self._stack.entry_blocks))))
+
     # -- model events --------------------------------------------------------------------------
     def _on_added(self, entry: Entry) -> None:
         self._dirty.add(self._stack.add_entry(entry))
@@ -283,41 +294,13 @@ class TranscriptView(QAbstractScrollArea):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self.viewport())
-        exposed = event.rect()
-        painter.setClipRect(exposed)
-        painter.fillRect(exposed, self.theme.background)
-        scroll = self.verticalScrollBar().value()
-        y0, y1 = scroll + exposed.top(), scroll + exposed.bottom() + 1  # document coordinates
-        ordered = self._selection.ordered()
-        first = max(0, self._stack.index_at(y0))
-        for index in range(first, len(self._blocks)):
-            top = self._tops[index]
-            if top >= y1:
-                break
-            block = self._blocks[index]
-            content_top = top + block.margin_top
-            strip = STRIP_HEIGHT if self._scroller.extent(block) else 0
-            bottom = self._tops[index + 1] - strip
-            height = bottom - content_top
-            clip = (max(0, y0 - content_top), min(height, y1 - content_top))
-            if clip[1] > clip[0] or height <= 0:
-                if block.gutter and clip[0] < self.metrics.line_height and clip[1] > 0:
-                    painter.setPen(block.gutter_color or self.theme.foreground)
-                    painter.setFont(self.metrics.font)
-                    rect = QRectF(4, content_top - scroll, self.metrics.gutter_width - 8, self.metrics.line_height)
-                    painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft), block.gutter)
-                if strip:  # a wide block: shifted by its offset, clipped to the content area
-                    painter.save()
-                    content = QRect(self._scroller.left, exposed.top(), self._scroller.width, exposed.height())
-                    painter.setClipRect(content, Qt.ClipOperation.IntersectClip)
-                    painter.translate(-block.x_offset, 0)
-                selection = self._selection.in_block(index, block, ordered)
-                block.paint(painter, self.metrics, self.theme, content_top - scroll, clip, selection, self.highlight)
-                if strip:
-                    painter.restore()
-            if strip and bottom < y1 and bottom + strip > y0:
-                self._scroller.paint_strip(painter, block, bottom - scroll, self.theme)
-        painter.end()
+        try:
+            paint_stack(
+                painter, event.rect(), self._stack, self.verticalScrollBar().value(), self.metrics, self.theme,
+                self._selection, self._scroller, self.highlight,
+            )
+        finally:
+            painter.end()  # never left active, whatever a block did
 
     def _update_block(self, block: Block) -> None:
         """Repaint the rows of the viewport that ``block`` covers (after it scrolled sideways)."""

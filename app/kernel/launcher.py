@@ -1,6 +1,7 @@
 """Launching local kernels from kernelspecs, without ever waiting on them (Qt-free)."""
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
@@ -8,10 +9,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import KernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,44 @@ class KernelSpecNotFound(LookupError):
 
 class KernelLaunchError(RuntimeError):
     """A kernelspec exists but its process could not be started."""
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_prctl: Any = None
+
+
+def parent_death_preexec() -> Callable[[], None] | None:
+    """On Linux, a ``preexec_fn`` that makes the kernel die with this process.
+
+    It runs in the child between fork and exec: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the
+    kernel SIGKILLed when the thread that forked it ends, which for the main thread is when this
+    process ends in any way (quit, crash, SIGKILL). The setting survives exec (not into setuid or
+    setgid programs, which kernels are not). If this process died between the fork and the
+    prctl, the child has been adopted already and no signal will ever come, so it exits at once.
+
+    None elsewhere (no such call on macOS, Windows or BSD), and when called off the main thread:
+    a kernel must not die with a worker thread that launched it.
+    """
+    global _prctl
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    if _prctl is None:
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        prctl.restype = ctypes.c_int
+        _prctl = prctl
+    prctl, parent, kill = _prctl, os.getpid(), int(signal.SIGKILL)
+
+    def die_with_parent() -> None:
+        # In the forked child, before exec: as little as possible, nothing imported or locked.
+        prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return die_with_parent
 
 
 def _show_kernel_output() -> bool:
@@ -133,7 +176,12 @@ class LocalKernelProcess:
         spec = self._load_spec()
         self._check_executable(spec)
         specs = KernelSpecManager()
-        manager = KernelManager(kernel_name=self.kernel_name, kernel_spec_manager=specs)
+        # In Jupyter's runtime folder, named as `jupyter console` names them: other tools (and
+        # File ▸ Connect to Existing Kernel) can find a kernel Conch started.
+        runtime = jupyter_runtime_dir()
+        os.makedirs(runtime, mode=0o700, exist_ok=True)
+        connection_file = os.path.join(runtime, f"kernel-{uuid.uuid4()}.json")
+        manager = KernelManager(kernel_name=self.kernel_name, kernel_spec_manager=specs, connection_file=connection_file)
         env = dict(os.environ)
         # Otherwise debugpy greets the user's first execution with a warning about
         # frozen modules on stderr (ipykernel forwards fd-level output to IOPub).
@@ -143,6 +191,10 @@ class LocalKernelProcess:
             kwargs.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if self.cwd is not None:
             kwargs["cwd"] = self.cwd
+        # jupyter_client hands unknown keywords through launch_kernel to Popen.
+        preexec = parent_death_preexec()
+        if preexec is not None:
+            kwargs["preexec_fn"] = preexec
         try:
             manager.start_kernel(**kwargs)
         except Exception as exc:

@@ -8,6 +8,7 @@ import errno
 import functools
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any, Mapping, cast
 
 import zmq
@@ -15,6 +16,7 @@ from jupyter_client.session import Session
 from PySide6.QtCore import QSocketNotifier, QTimer
 from zmq.utils.monitor import parse_monitor_message
 
+from conch.app.kernel.stream_pieces import PieceSize, is_big_stream, pieces
 from conch.app.kernel.transport import (
     CONTROL,
     IOPUB,
@@ -93,6 +95,10 @@ class ZmqTransport:
         self._connected: set[str] = set()
         self._pending: dict[str, None] = {}  # ordered set of channels to drain next turn
         self._draining: set[str] = set()
+        # A huge stream message being handed on in pieces, per channel; nothing else from
+        # that channel is delivered before its last piece.
+        self._split: dict[str, Iterator[Message]] = {}
+        self._piece_size = PieceSize()
 
         self._drain_timer = QTimer()
         self._drain_timer.setSingleShot(True)
@@ -187,6 +193,7 @@ class ZmqTransport:
             sock.close(linger=0)
         self._sockets.clear()
         self._pending.clear()
+        self._split.clear()
         self._held = None
         if self._context is not None:
             self._context.term()  # returns at once: every socket is closed, linger 0
@@ -306,6 +313,8 @@ class ZmqTransport:
     def _drain_socket(self, name: str) -> None:
         deadline = time.perf_counter() + DRAIN_SLICE  # module global: tests may shrink it
         sock = self._sockets.get(name)
+        if name in self._split and not self._deliver_pieces(name, deadline):
+            return
         while sock is not None and not sock.closed:
             try:
                 if not cast(int, sock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
@@ -325,6 +334,8 @@ class ZmqTransport:
                 self._deliver(name, frames)
             if self._closed or self._sockets.get(name) is not sock:
                 return
+            if name in self._split and not self._deliver_pieces(name, deadline):
+                return
             if time.perf_counter() > deadline:
                 # A flood: let the UI have a turn. The FD will not signal again for
                 # what is already queued, so the zero-timer must come back for it.
@@ -340,11 +351,33 @@ class ZmqTransport:
             return
         if not self._hb_ever_answered:
             self._kernel_is_up()
+        if name == IOPUB and is_big_stream(message, self._piece_size.chars):
+            self._split[name] = pieces(message, self._piece_size)  # handed on by the drain
+            return
+        self._dispatch(name, message)
+
+    def _dispatch(self, name: str, message: Message) -> None:
         assert self._on_message is not None
         try:
             self._on_message(name, message)
         except Exception:
             log.exception("message handler failed for %s on %s", message.get("msg_type"), name)
+
+    def _deliver_pieces(self, name: str, deadline: float) -> bool:
+        """Hand on pieces of the split message until the slice is used up; True once all are."""
+        split = self._split[name]
+        for piece in split:
+            started = time.perf_counter()
+            self._dispatch(name, piece)
+            now = time.perf_counter()
+            self._piece_size.measure(len(piece["content"]["text"]), now - started)
+            if self._closed:
+                return False
+            if now > deadline:
+                self._schedule(name)  # the rest next turn: the UI paints in between
+                return False
+        del self._split[name]
+        return True
 
     # -- problems --------------------------------------------------------------------
 
@@ -418,6 +451,11 @@ class ZmqTransport:
 
     def _hb_missed(self) -> None:
         if self._closed:
+            return
+        # After a long stall of our own the pong may be waiting unread while this timer fires
+        # first: read it before blaming the kernel (a busy UI is not a dead kernel).
+        self._drain_socket(HB)
+        if not self._hb_waiting or self._closed:
             return
         self._hb_waiting = False
         if self._heartbeat_ok:

@@ -146,6 +146,11 @@ class TerminalText:
         """The length of visible line ``i`` in columns."""
         return _length(self._line(i))
 
+    def line_slice(self, i: int, start: int, end: int) -> list[Span]:
+        """The styled runs of columns ``start:end`` of visible line ``i``: what one screen row
+        of a long line needs, without joining the whole line (a painter's hot path)."""
+        return _merged(_cut(self._line(i), start, end))
+
     def plain_text(self) -> str:
         """All visible lines joined by newlines, with a final newline if the text ended in one."""
         return "\n".join([_text(line) for line in self._lines])
@@ -258,7 +263,15 @@ class TerminalText:
         lines = self._lines
         row, col, size = self._row, self._col, self._cur_len
         low = _NO_ROW  # lowest row changed inline
+        pad = 0  # blanks that tabs at the end of the line still owe it (written in one go)
         for a, ctl, params, final in tokens:
+            if pad and (a or ctl != "\t" or final is not None):
+                self._row, self._col, self._cur_len = row, col - pad, size - pad
+                self._append(" " * pad, DEFAULT_STYLE)
+                self._col = col
+                row, col, size, pad = self._row, self._col, self._cur_len, 0
+                if row < low:
+                    low = row
             if a:
                 if col == size:
                     style = self._style
@@ -302,10 +315,24 @@ class TerminalText:
                         low = row
                 elif ctl == "\r":
                     col = 0
+                elif ctl == "\b":
+                    if col:
+                        col -= 1
+                elif ctl == "\t" and col == size:
+                    stop = (col // 8 + 1) * 8  # a tab storm costs one append, not one per tab
+                    pad += stop - col
+                    col = size = stop
                 else:
                     self._row, self._col, self._cur_len = row, col, size
                     self._control(ctl)
                     row, col, size = self._row, self._col, self._cur_len
+        if pad:
+            self._row, self._col, self._cur_len = row, col - pad, size - pad
+            self._append(" " * pad, DEFAULT_STYLE)
+            self._col = col
+            row, col, size = self._row, self._col, self._cur_len
+            if row < low:
+                low = row
         self._row, self._col, self._cur_len = row, col, size
         if low != _NO_ROW:
             self._mark(low)

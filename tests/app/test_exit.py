@@ -104,6 +104,7 @@ def test_exit_keep_kernel_on_the_last_tab_leaves_the_kernel_until_conch_quits(qt
     answer(qtbot, window.question, "Close Tab")
     qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=5000)
     assert pid_exists(pid)
+    assert "Connect to Existing Kernel reconnects (kernel-" in window.statusBar().currentMessage()
     close_window(qtbot, window)
     qtbot.waitUntil(lambda: not pid_exists(pid), timeout=5000)
 

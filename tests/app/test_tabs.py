@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from conch.app.main_window import MainWindow
-from conch.widgets.kernel_tab import KernelTab
 
 from ..conftest import pid_exists
 from .conftest import answer, close_window, open_window, pid_of, running, session_of, wait_idle

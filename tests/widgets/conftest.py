@@ -6,7 +6,7 @@ from typing import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from conch import ConsoleWidget, start_kernel
+from conch import ConsoleWidget
 from conch.app.kernel_session import KernelSession
 
 
@@ -16,17 +16,6 @@ def _stop_latex_worker() -> Iterator[None]:
     from conch.widgets.latex_renderer import LatexRenderer
 
     LatexRenderer.stop_shared()
-
-
-@pytest.fixture
-def kernel(qtbot: QtBot) -> Iterator[KernelSession]:
-    session = start_kernel("python3")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
-    yield session
-    session.shutdown()
-    process = session.process
-    assert process is not None
-    qtbot.waitUntil(lambda: not process.is_alive(), timeout=5000)
 
 
 @pytest.fixture

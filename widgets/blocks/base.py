@@ -60,6 +60,16 @@ class Block:
         at x = ``metrics.gutter_width``; the view translates the painter by ``-x_offset``."""
         raise NotImplementedError
 
+    # -- scroll anchoring ----------------------------------------------------------------------
+    def anchor_at(self, metrics: Metrics, y: int) -> object:
+        """Something naming what is at block-relative ``y`` that survives a relayout (lines
+        leaving the front of a stream included); :meth:`anchor_y` finds it again."""
+        return y
+
+    def anchor_y(self, metrics: Metrics, anchor: object) -> int | None:
+        """Block-relative y of ``anchor`` now (None: it is gone)."""
+        return anchor if isinstance(anchor, int) else None
+
     # -- text ----------------------------------------------------------------------------------
     def y_of(self, metrics: Metrics, position: TextPosition) -> int:
         """Block-relative y of the row holding ``position``."""

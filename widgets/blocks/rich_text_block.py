@@ -1,10 +1,11 @@
 """HTML and Markdown outputs, laid out by a locked-down QTextDocument."""
 from __future__ import annotations
 
-import base64
+import re
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -14,10 +15,14 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
+    QTextImageFormat,
     QTextOption,
 )
+from PySide6.QtWidgets import QWidget
 
 from conch.widgets.blocks.base import Block, TextPosition, tint_selected
+from conch.widgets.image_decoder import DecodeJob, ImageDecoder, decode, device_pixel_ratio, probe, scaled_size
 from conch.widgets.theme import Metrics, Theme
 
 # Qt rich text understands a subset of CSS; these make pandas tables look like tables.
@@ -42,23 +47,273 @@ class SafeDocument(QTextDocument):
 
     Only images embedded as ``data:`` URLs are shown; every other resource is refused.
     (QTextDocument never runs scripts.)
+
+    Each embedded image is decoded once per document (Qt caches only what :meth:`addResource`
+    stores, not what :meth:`loadResource` returns), at the size it is shown: its
+    ``width``/``height`` attributes, else its own size but no wider than the text (a browser's
+    ``max-width: 100%``), times the device pixel ratio; :meth:`fit_images` refits the latter
+    to a new text width without decoding again. Its size comes from its header, so the layout
+    is final at once; all but small images are decoded by the shared :class:`ImageDecoder`
+    off the GUI thread, a light box standing in meanwhile, and the widget the document was
+    last painted on (:meth:`painted_on`) repaints when they arrive.
+
+    Before Qt parses the HTML or Markdown (:meth:`setHtml`, :meth:`setMarkdown`), each image's
+    ``data:`` URL is replaced by a short ``conch-embedded:N`` key: Qt would parse the whole
+    megabytes-long URL again on every layout and paint (tens of milliseconds each time).
     """
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sources: dict[str, str] = {}  # conch-embedded:N -> its data: URL, until loaded
+        self._uses: dict[str, list[tuple[float, float]]] = {}  # -> (width, height) attributes
+        self._spans: dict[str, list[tuple[int, int]]] = {}  # -> (position, length) of each use
+        self._embedded: dict[str, _Embedded] = {}
+        self._surface: QWidget | None = None
+
+    def setHtml(self, html: str) -> None:  # noqa: N802 - Qt API
+        self._forget_images()
+        super().setHtml(self._lift_data_urls(html))
+        self._name_embedded_images()
+
+    def setMarkdown(  # noqa: N802 - Qt API
+        self,
+        markdown: str,
+        features: QTextDocument.MarkdownFeature = QTextDocument.MarkdownFeature.MarkdownDialectGitHub,
+    ) -> None:
+        self._forget_images()
+        super().setMarkdown(self._lift_data_urls(markdown), features)
+        self._name_embedded_images()
+
     def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 - Qt override
-        if url.scheme() == "data" and kind == QTextDocument.ResourceType.ImageResource.value:
-            return _decode_data_url(url.toString())
-        return None
+        if kind != QTextDocument.ResourceType.ImageResource.value:
+            return None
+        name = url.toString()
+        if url.scheme() == _EMBEDDED:
+            source, uses, later = self._sources.pop(name, None), self._uses.get(name, []), True
+        elif url.scheme() == "data":  # not renamed (a document filled through QTextEdit)
+            source, uses, later = name, [], False
+        else:
+            return None
+        header, _, payload = (source or "").partition(",")
+        natural = probe(payload) if ";base64" in header else None
+        if not isinstance(natural, QSize):
+            return None  # Qt shows (and caches) its "broken image" icon
+        room = self._room(self.textWidth())
+        target = scaled_size(natural, _needed_width(natural, uses, room), device_pixel_ratio())
+        record = _Embedded(url, natural, target, fit=not uses or any(w <= 0 and h <= 0 for w, h in uses))
+        if later and len(payload) > _DECODE_NOW_CHARS:
+            record.job = DecodeJob(payload, target, self)
+            record.job.tag = name
+            ImageDecoder.shared().submit(record.job)
+        else:
+            result = decode(payload, target)
+            if not isinstance(result, QImage):
+                return None
+            record.pixels = result
+        self._embedded[name] = record
+        image = record.shown(room)
+        self.addResource(kind, url, image)
+        return image
+
+    def fit_images(self, width: float) -> None:
+        """Show the images that have no size attributes at most ``width`` wide (call before
+        the document is laid out at that width); the pixels decoded once are rescaled."""
+        kind = QTextDocument.ResourceType.ImageResource.value
+        room = self._room(width)
+        for name, record in self._embedded.items():
+            if record.fit and record.fitted_width(room) != record.shown_width:
+                self.addResource(kind, record.url, record.shown(room))
+                for position, length in self._spans.get(name, []):
+                    self.markContentsDirty(position, length)  # Qt measures inline objects once
+
+    def painted_on(self, device: object) -> None:
+        """The document was just painted on ``device``: repaint that widget when images
+        arrive; the images still decoding are on screen, so they go first."""
+        self._surface = device if isinstance(device, QWidget) else None
+        for record in self._embedded.values():
+            if record.job is not None:
+                ImageDecoder.shared().hurry(record.job)
+
+    def pending_images(self) -> int:
+        """Embedded images still being decoded."""
+        return sum(record.job is not None for record in self._embedded.values())
+
+    def image_decoded(self, job: DecodeJob) -> None:
+        """The decoder's answer (on the GUI thread): the pixels replace the placeholder, at
+        the same size, so only a repaint is needed."""
+        record = self._embedded.get(str(job.tag))
+        if record is None or record.job is not job:
+            return
+        record.job = None
+        if isinstance(job.result, QImage):
+            record.pixels = job.result
+        else:
+            record.error = job.result or "no pixels"
+        self.addResource(QTextDocument.ResourceType.ImageResource.value, record.url, record.shown(record.room))
+        surface, self._surface = self._surface, None
+        if surface is not None and shiboken6.isValid(surface):
+            surface.update()
+
+    def _room(self, text_width: float) -> float:
+        """The width inside the document's margins (no limit when the text does not wrap)."""
+        return max(1.0, text_width - 2 * self.documentMargin()) if text_width > 0 else -1.0
+
+    def _forget_images(self) -> None:
+        self._sources.clear()
+        self._uses.clear()
+        self._spans.clear()
+        self._embedded.clear()  # answers still on their way find no record and are dropped
+
+    def _lift_data_urls(self, text: str) -> str:
+        """``text`` with each image ``data:`` URL (an HTML ``src="data:…"``, a Markdown
+        ``](data:…)``) replaced by its ``conch-embedded:N`` key: Qt's parser then reads
+        kilobytes, not the megabytes of the pixels."""
+        parts: list[str] = []
+        keys: dict[str, str] = {}
+        start = 0
+        at = text.find("data:")
+        while at > 0:
+            opener = text[at - 1]
+            end = -1
+            if opener in "\"'" and _SRC_ATTRIBUTE.search(text, max(0, at - 40), at - 1):
+                end = text.find(opener, at)
+            elif opener == "(" and text[at - 2 : at - 1] == "]":
+                ends = [e for e in (text.find(")", at), text.find(" ", at)) if e >= 0]
+                end = min(ends) if ends else -1
+            if end < 0:
+                at = text.find("data:", at + 5)
+                continue
+            url = text[at:end]
+            key = keys.get(url)
+            if key is None:
+                key = keys[url] = self._new_key()
+                self._sources[key] = url
+            parts += [text[start:at], key]
+            start = end
+            at = text.find("data:", end)
+        if not parts:
+            return text
+        parts.append(text[start:])
+        return "".join(parts)
+
+    def _new_key(self) -> str:
+        return f"{_EMBEDDED}:{len(self._sources) + len(self._embedded) + 1}"
+
+    def _name_embedded_images(self) -> None:
+        """Note the size attributes and the position of every use of an embedded image; an
+        image still named by its ``data:`` URL (the URL was not quoted) is renamed too."""
+        found: list[tuple[int, int, QTextImageFormat]] = []
+        block = self.begin()
+        while block.isValid():
+            fragments = block.begin()
+            while not fragments.atEnd():
+                fragment = fragments.fragment()
+                char_format = fragment.charFormat()
+                if char_format.isImageFormat():
+                    found.append((fragment.position(), fragment.length(), char_format.toImageFormat()))
+                fragments += 1
+            block = block.next()
+        keys: dict[str, str] = {}
+        undo = self.isUndoRedoEnabled()
+        self.setUndoRedoEnabled(False)
+        cursor = QTextCursor(self)
+        for position, length, image in found:
+            key = image.name()
+            if key.startswith("data:"):
+                source = key
+                key = keys.get(source) or keys.setdefault(source, self._new_key())
+                self._sources[key] = source
+                image.setName(key)
+                cursor.setPosition(position)
+                cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+                cursor.setCharFormat(image)
+            elif key not in self._sources:
+                continue
+            w = image.width() if image.hasProperty(QTextFormat.Property.ImageWidth) else 0.0
+            h = image.height() if image.hasProperty(QTextFormat.Property.ImageHeight) else 0.0
+            self._uses.setdefault(key, []).append((w, h))
+            self._spans.setdefault(key, []).append((position, length))
+        self.setUndoRedoEnabled(undo)
 
 
-def _decode_data_url(url: str) -> QImage | None:
-    header, _, payload = url.partition(",")
-    if ";base64" not in header:
-        return None
-    try:
-        image = QImage.fromData(QByteArray(base64.b64decode(payload)))
-    except ValueError:
-        return None
-    return None if image.isNull() else image
+_EMBEDDED = "conch-embedded"
+_SRC_ATTRIBUTE = re.compile(r"\bsrc\s*=\s*\Z", re.IGNORECASE)
+_DECODE_NOW_CHARS = 48_000
+"""Embedded images up to this much base64 (36 KB: icons, small plots; a few ms) are decoded at
+once, without a placeholder."""
+_PLACEHOLDER = QColor("#f2f2f2")
+_PLACEHOLDER_EDGE = QColor("#dedede")
+_PLACEHOLDER_TEXT = QColor("#5a5a5a")
+_PLACEHOLDER_ERROR = QColor("#b3261e")
+
+
+class _Embedded:
+    """A ``data:`` image of a document: its own size, the size it is decoded at, its pixels
+    once decoded (or why not), and the copy the document shows."""
+
+    def __init__(self, url: QUrl, natural: QSize, target: QSize, *, fit: bool) -> None:
+        self.url = url
+        self.natural = natural
+        self.target = target
+        self.fit = fit
+        self.pixels: QImage | None = None
+        self.error: str | None = None
+        self.job: DecodeJob | None = None
+        self.shown_width = 0.0
+        self.room = -1.0
+
+    def fitted_width(self, room: float) -> float:
+        natural = float(self.natural.width())
+        return natural if not self.fit or room <= 0 else min(natural, room)
+
+    def shown(self, room: float) -> QImage:
+        """The pixels for the width the text has (``room``), with a device pixel ratio that
+        makes Qt lay them out at the fitted width (or at their own size, when attributes size
+        every use); while they are decoded, a placeholder of exactly the same size."""
+        self.room = room
+        self.shown_width = self.fitted_width(room)
+        base = self.pixels.size() if self.pixels is not None else self.target
+        size = QSize(base)
+        wanted = min(base.width(), max(1, round(self.shown_width * device_pixel_ratio())))
+        if self.fit and wanted < base.width():
+            size = QSize(wanted, max(1, round(base.height() * wanted / base.width())))
+        if self.pixels is None:
+            image = self._placeholder(size)
+        elif size == self.pixels.size():
+            image = QImage(self.pixels)
+        else:
+            smooth = Qt.TransformationMode.SmoothTransformation
+            image = self.pixels.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, smooth)
+        image.setDevicePixelRatio(size.width() / self.shown_width)
+        return image
+
+    def _placeholder(self, size: QSize) -> QImage:
+        image = QImage(size, QImage.Format.Format_RGB32)
+        image.fill(_PLACEHOLDER)
+        painter = QPainter(image)
+        painter.setPen(_PLACEHOLDER_EDGE)
+        painter.drawRect(0, 0, image.width() - 1, image.height() - 1)
+        painter.setPen(_PLACEHOLDER_ERROR if self.error else _PLACEHOLDER_TEXT)
+        text = f"image could not be decoded: {self.error}" if self.error else "decoding image…"
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.drawText(QRectF(8, 6, max(1, image.width() - 16), max(1, image.height() - 12)), int(flags), text)
+        painter.end()
+        return image
+
+
+def _needed_width(pixels: QSize, sizes: list[tuple[float, float]], room: float) -> float:
+    """The widest an image of ``pixels`` is shown (logical pixels), from its uses' attributes;
+    a use without them shows it at its own width, at most the text's (twice that is decoded,
+    so that a wider view later does not need a new decode)."""
+    widest = 0.0
+    for w, h in sizes or [(0.0, 0.0)]:
+        if w > 0:
+            widest = max(widest, w)
+        elif h > 0:
+            widest = max(widest, h * pixels.width() / pixels.height())
+        else:
+            widest = max(widest, pixels.width() if room <= 0 else min(pixels.width(), 2 * room))
+    return widest
 
 
 class RichTextBlock(Block):
@@ -106,6 +361,7 @@ class RichTextBlock(Block):
         if width != self._width or self._document is None:
             document = self.document
             document.setDefaultFont(_proportional(metrics))
+            document.fit_images(width)  # embedded images: no wider than the text, no new decode
             document.setTextWidth(width)
             # Paragraphs wrap at the width; a wide table or ``pre`` keeps its natural width,
             # which makes the document wider than ``width`` (the view scrolls it).
@@ -117,6 +373,10 @@ class RichTextBlock(Block):
 
     def natural_width(self) -> float:
         return self._natural
+
+    def pending_images(self) -> int:
+        """Embedded images still being decoded (their placeholders show meanwhile)."""
+        return self._document.pending_images() if self._document is not None else 0
 
     def paint(
         self,
@@ -136,6 +396,7 @@ class RichTextBlock(Block):
         context.palette.setColor(QPalette.ColorRole.Text, theme.foreground)
         painter.setClipRect(context.clip, Qt.ClipOperation.IntersectClip)
         self.document.documentLayout().draw(painter, context)
+        self.document.painted_on(painter.device())  # repainted there when its images arrive
         if selection is not None:
             area = QRectF(0, 0, max(self._natural, self._width), self._height)
             tint_selected(painter, context.clip.intersected(area), theme)

@@ -22,6 +22,7 @@ class LineSource(Protocol):
     def line_text(self, i: int) -> str: ...
     def line_spans(self, i: int) -> Sequence[Span]: ...
     def line_length(self, i: int) -> int: ...
+    def line_slice(self, i: int, start: int, end: int) -> Sequence[Span]: ...
 
 
 class StaticLines:
@@ -47,10 +48,25 @@ class StaticLines:
     def line_length(self, i: int) -> int:
         return len(self._texts[i])
 
+    def line_slice(self, i: int, start: int, end: int) -> Sequence[Span]:
+        out: list[Span] = []
+        offset = 0
+        for text, style in self._lines[i]:
+            stop = offset + len(text)
+            if stop > start and offset < end:
+                out.append((text[max(0, start - offset): end - offset], style))
+            offset = stop
+        return out
+
 
 class TextBlock(Block):
     """Styled text lines. Long lines wrap at the column count (monospace arithmetic), so a
-    5 MB line costs only the rows on screen; row offsets are kept incrementally."""
+    5 MB line costs only the rows on screen; row offsets are kept incrementally, and lines
+    leaving the front (the scrollback limit) cost only what they were: the row table is cut
+    at its front and read through a base offset instead of being rebuilt.
+
+    The block reads its source through the line numbers of its last :meth:`sync`; lines the
+    source dropped since then are skipped, never read out of range."""
 
     def __init__(
         self,
@@ -74,7 +90,8 @@ class TextBlock(Block):
         self._line_h = 0
         self._measured = 0  # lines whose lengths are folded into _max_len / _row_starts
         self._max_len = 0
-        self._row_starts: array[int] | None = None  # row index of each line, when any line wraps
+        self._row_starts: array[int] | None = None  # first row of each line (+ _row_base), when any wraps
+        self._row_base = 0  # _row_starts[0] after front lines were cut off
         self._rows = 0
         self._height = 0
         self._dirty = True
@@ -85,17 +102,40 @@ class TextBlock(Block):
         take = getattr(self.source, "take_changes", None)
         changed_from = take() if take is not None else None
         trimmed = getattr(self.source, "trimmed", 0)
-        if trimmed != self._trimmed:  # lines left the front: every index moved
+        if trimmed != self._trimmed:  # lines left the front
+            self._drop_front(trimmed - self._trimmed)
             self._trimmed = trimmed
-            self._measured = self._max_len = 0
-            self._row_starts = None
-            self._dirty = True
-            return True
         if changed_from is None:
             return self._dirty
         self._measured = min(self._measured, changed_from)
         self._dirty = True
         return True
+
+    def _drop_front(self, n: int) -> None:
+        """Forget the first ``n`` lines in O(n): the row table loses its front (a memmove) and
+        is read through a base from then on; the longest-line bound is kept (an upper bound
+        only decides whether rows are counted at all)."""
+        self._dirty = True
+        if n >= self._measured or (self._row_starts is not None and n >= len(self._row_starts)):
+            self._measured = 0
+            self._row_starts = None
+            self._row_base = 0
+            return
+        self._measured -= n
+        if self._row_starts is not None:
+            del self._row_starts[:n]
+            self._row_base = self._row_starts[0]
+
+    @property
+    def trimmed(self) -> int:
+        """The source's trimmed count as of the last :meth:`sync`: lines before it are gone."""
+        return self._trimmed
+
+    def _source_line(self, line: int) -> int:
+        """Where a line of the last sync is in the source now (-1 if it has been dropped)."""
+        shift = getattr(self.source, "trimmed", 0) - self._trimmed
+        line -= shift
+        return line if 0 <= line < self.source.line_count() else -1
 
     # -- layout --------------------------------------------------------------------------------
     def layout(self, metrics: Metrics, width: int) -> int:
@@ -123,7 +163,10 @@ class TextBlock(Block):
         return self._height
 
     def _rebuild_rows(self, cols: int, start: int, n: int) -> None:
-        rows = self._row_starts if self._row_starts is not None and start > 0 else array("q")
+        if self._row_starts is None or start == 0:
+            rows, self._row_base = array("q"), 0
+        else:
+            rows = self._row_starts
         del rows[start:]
         row = (rows[-1] + self._rows_of(start - 1, cols)) if start > 0 else 0
         length = self.source.line_length
@@ -131,7 +174,7 @@ class TextBlock(Block):
             rows.append(row)
             row += max(1, -(-length(i) // cols))
         self._row_starts = rows
-        self._rows = row
+        self._rows = row - self._row_base
 
     def _rows_of(self, line: int, cols: int) -> int:
         return max(1, -(-self.source.line_length(line) // cols))
@@ -140,13 +183,15 @@ class TextBlock(Block):
         """(line, first column of that row)."""
         if self._row_starts is None:
             return row, 0
+        row += self._row_base
         line = bisect_right(self._row_starts, row) - 1
         return line, (row - self._row_starts[line]) * self._cols
 
     def _line_to_row(self, pos: TextPosition) -> int:
         if self._row_starts is None:
             return pos.line
-        return self._row_starts[pos.line] + (pos.column // self._cols if self._cols else 0)
+        line = min(pos.line, len(self._row_starts) - 1)
+        return self._row_starts[line] - self._row_base + (pos.column // self._cols if self._cols else 0)
 
     # -- painting ------------------------------------------------------------------------------
     def paint(
@@ -172,23 +217,19 @@ class TextBlock(Block):
         x0 = float(metrics.gutter_width)
         for row in range(first, last):
             line, col0 = self._row_to_line(row)
+            source_line = self._source_line(line)
+            if source_line < 0:
+                continue  # dropped since the last layout; the next frame lays out anew
             y = top + self.padding + row * line_h
             col1 = col0 + self._cols
             if highlight:
-                self._paint_matches(painter, metrics, theme, line, col0, col1, y, highlight)
+                self._paint_matches(painter, metrics, theme, source_line, col0, col1, y, highlight)
             if selection is not None:
                 self._paint_selection(painter, metrics, theme, line, col0, col1, y, selection)
-            col = col0
-            offset = 0
-            for text, style in self.source.line_spans(line):
-                end = offset + len(text)
-                if end > col0 and offset < col1:
-                    piece = text[max(0, col0 - offset): col1 - offset]
-                    self._paint_piece(painter, metrics, theme, piece, style, x0 + (col - col0) * metrics.char_width, y, default_fg)
-                    col += len(piece)
-                offset = end
-                if offset >= col1:
-                    break
+            x = x0
+            for piece, style in self.source.line_slice(source_line, col0, col1):
+                self._paint_piece(painter, metrics, theme, piece, style, x, y, default_fg)
+                x += len(piece) * metrics.char_width
 
     def _paint_piece(
         self,
@@ -239,7 +280,7 @@ class TextBlock(Block):
         y: int,
         needle: str,
     ) -> None:
-        text = self.source.line_text(line)[col0:col1].lower()
+        text = "".join(t for t, _ in self.source.line_slice(line, col0, col1)).lower()
         at = text.find(needle)
         while at >= 0:
             x = metrics.gutter_width + at * metrics.char_width
@@ -261,13 +302,32 @@ class TextBlock(Block):
         if line < start.line or line > end.line:
             return
         sel0 = start.column if line == start.line else 0
-        line_len = self.source.line_length(line)
+        source_line = self._source_line(line)
+        line_len = self.source.line_length(source_line) if source_line >= 0 else 0
         sel1 = end.column if line == end.line else max(line_len, col0) + 1
         a, b = max(sel0, col0), min(sel1, col1)
         if b <= a:
             return
         x = metrics.gutter_width + (a - col0) * metrics.char_width
         painter.fillRect(QRectF(x, y, (b - a) * metrics.char_width, metrics.line_height), theme.selection)
+
+    # -- scroll anchoring ----------------------------------------------------------------------
+    def anchor_at(self, metrics: Metrics, y: int) -> object:
+        row = max(0, (y - self.padding) // metrics.line_height)
+        if self._rows == 0:
+            return y
+        line, col0 = self._row_to_line(min(row, self._rows - 1))
+        row_y = self.padding + self._line_to_row(TextPosition(line, col0)) * metrics.line_height
+        return (self._trimmed + line, col0, y - row_y)  # the line counted since the stream began
+
+    def anchor_y(self, metrics: Metrics, anchor: object) -> int | None:
+        if not isinstance(anchor, tuple):
+            return super().anchor_y(metrics, anchor)
+        absolute, col0, dy = anchor
+        line = absolute - self._trimmed
+        if line < 0:
+            return None
+        return self.padding + self._line_to_row(TextPosition(line, col0)) * metrics.line_height + dy
 
     # -- text ----------------------------------------------------------------------------------
     def y_of(self, metrics: Metrics, position: TextPosition) -> int:

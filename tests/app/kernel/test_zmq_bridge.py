@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any, Iterator
 
 import pytest
@@ -211,13 +212,19 @@ def test_sends_wait_until_every_channel_is_connected(qtbot: QtBot) -> None:
         fake.close()
 
 
-def test_heartbeat_loss_recreates_the_socket_and_recovers(qtbot: QtBot, fake: FakeKernel) -> None:
+def fast_heartbeat(fake: FakeKernel) -> tuple[ZmqTransport, Inbox]:
+    """A started transport on ``fake`` pinging every 50 ms with a 0.3 s deadline."""
     transport = ZmqTransport(
         fake.info, session_for(fake.info), heartbeat_interval=0.05, heartbeat_timeout=0.3,
         heartbeat_startup_grace=0,
     )
     inbox = Inbox()
     inbox.start(transport)
+    return transport, inbox
+
+
+def test_heartbeat_loss_recreates_the_socket_and_recovers(qtbot: QtBot, fake: FakeKernel) -> None:
+    transport, inbox = fast_heartbeat(fake)
     try:
         qtbot.waitUntil(lambda: inbox.heartbeats == [False], timeout=3_000)  # nobody answers
         assert transport.heartbeat_ok is False
@@ -230,6 +237,20 @@ def test_heartbeat_loss_recreates_the_socket_and_recovers(qtbot: QtBot, fake: Fa
         qtbot.wait(500)  # several more ping/pong rounds change nothing
         echo.stop()
         assert inbox.heartbeats == [False, True]
+    finally:
+        transport.close()
+
+
+def test_a_pong_that_came_while_the_ui_was_frozen_is_not_a_missed_heartbeat(qtbot: QtBot, fake: FakeKernel) -> None:
+    transport, inbox = fast_heartbeat(fake)
+    hb = fake.sockets["hb"]
+    try:
+        for _ in range(3):
+            qtbot.waitUntil(lambda: bool(hb.poll(0)), timeout=3_000)  # a ping is out
+            fake.echo_heartbeats()  # the kernel answers at once...
+            time.sleep(0.6)  # ...while the UI thread is busy for twice the deadline
+            qtbot.waitUntil(lambda: bool(hb.poll(0)), timeout=3_000)  # the next ping: all due was handled
+        assert inbox.heartbeats == [] and transport.heartbeat_ok
     finally:
         transport.close()
 
