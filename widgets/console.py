@@ -1,7 +1,7 @@
 """The console widget: a transcript view above an input editor, bound to a kernel session."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conch.app.gc_tuning import freeze_startup_heap
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
 from conch.app.model.exit_command import exit_command
@@ -242,6 +243,7 @@ class ConsoleWidget(QWidget):
 
     # -- kernel events -------------------------------------------------------------------------
     def _on_ready(self, info: dict[str, object]) -> None:
+        QTimer.singleShot(0, freeze_startup_heap)  # everything imported by now lives for good
         language_info = info.get("language_info")
         language = language_info if isinstance(language_info, dict) else {}
         key = (language.get("pygments_lexer"), language.get("name"))

@@ -185,6 +185,9 @@ class ImageDecoder(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads or max(1, min(2, QThread.idealThreadCount() - 1)))
+        # Decoding gets whatever CPU the window and the kernel leave (on Linux SCHED_IDLE): a
+        # dozen huge PNGs must not take the GUI thread's core when it has work.
+        self._pool.setThreadPriority(QThread.Priority.IdlePriority)
         self._lock = threading.Lock()
         self._queue: list[DecodeJob] = []
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
