@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -54,23 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def kernel_problem(name: str) -> str | None:
-    """None if kernelspec ``name`` exists, else a message naming it and the installed ones.
+    """None if kernelspec ``name`` exists and its ``kernel.json`` can be used, else a message
+    naming the problem: the file and what is wrong with it, or the installed kernels (and the
+    broken ones) when there is no such kernel. Never raises, never blocks on the file."""
+    from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound, load_kernelspec
 
-    The common case is answered from the kernelspec folders without importing jupyter_client.
-    """
-    from jupyter_core.paths import jupyter_path
-
-    for folder in jupyter_path("kernels"):
-        if os.path.isfile(os.path.join(folder, name, "kernel.json")):
-            return None
-    if name == "python3" and importlib.util.find_spec("ipykernel") is not None:
-        return None
-    from conch.app.kernel.launcher import KernelSpecNotFound, installed_kernels
-
-    kernels = installed_kernels()
-    if name in kernels:
-        return None
-    return str(KernelSpecNotFound(name, kernels))
+    try:
+        load_kernelspec(name)
+    except (KernelSpecNotFound, KernelLaunchError) as error:
+        return str(error)
+    return None
 
 
 def display_problem() -> str | None:
@@ -135,12 +127,12 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     launched = None
     if existing is None:
         # Launch the kernel first: it boots on another core while Qt builds the window.
-        from conch.app.kernel.launcher import KernelLaunchError, LocalKernelProcess
+        from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound, LocalKernelProcess
 
         process = LocalKernelProcess(args.kernel)
         try:
             launched = (process, process.start())
-        except KernelLaunchError:
+        except (KernelLaunchError, KernelSpecNotFound):
             pass  # the tab launches again and shows the error where the user looks
 
     from PySide6.QtCore import QTimer

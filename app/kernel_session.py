@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from jupyter_client.session import Session
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from conch.app.kernel.client import KernelClient, ReplyHandler
 from conch.app.kernel.launcher import LocalKernelProcess
@@ -14,7 +14,7 @@ from conch.app.kernel.zmq_bridge import ZmqTransport
 from conch.app.model.history import InputHistory
 from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
-from conch.app.model.transcript import Cell, CellState, Transcript
+from conch.app.model.transcript import Cell, CellState, OutsideOutput, Transcript
 from conch.app.running_kernel import CLOSED, DEAD, RESTARTING, RunningKernel
 from conch.app.startup_watch import StartupWatch
 
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 0.5
 HEARTBEAT_TIMEOUT = 2.0  # with the interval: a dead kernel is noticed within 2.5 s
+IDLE_CHECK_MS = 500
+"""While executions are pending: how often the client looks for one whose reply came but whose
+idle never does (``KernelClient.finish_overdue``)."""
 
 
 def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "KernelSession":
@@ -84,6 +87,9 @@ class KernelSession(QObject):
         self.transcript = Transcript()
         self.router = OutputRouter(self.transcript, *(() if renderable is None else (renderable,)))
         self._pending: set[str] = set()
+        self._idle_watch = QTimer(self)  # runs while _pending is not empty
+        self._idle_watch.setInterval(IDLE_CHECK_MS)
+        self._idle_watch.timeout.connect(self._check_overdue)
         self.router.count_changed.connect(self._on_count_changed)
         self._banner_shown = False
         self.history = InputHistory()
@@ -171,6 +177,8 @@ class KernelSession(QObject):
             return ""
         msg_id = self.client.execute(code)
         self._pending.add(msg_id)
+        if not self._idle_watch.isActive():
+            self._idle_watch.start()
         self.history.add(code)
         self.transcript.add_cell(code, msg_id)
         return msg_id
@@ -217,7 +225,7 @@ class KernelSession(QObject):
         self.client.input_reply(value)
         cell = self.transcript.cell_for(parent) if parent else None
         if cell is None:
-            cells = list(self.transcript.cells())
+            cells = [c for c in self.transcript.cells() if not isinstance(c, OutsideOutput)]
             cell = cells[-1] if cells else None
         if cell is not None:
             shown = "••••••••" if password else value
@@ -334,9 +342,18 @@ class KernelSession(QObject):
         if self.kernel.state not in (DEAD, CLOSED):
             self.status_changed.emit(self.status)
 
+    def _check_overdue(self) -> None:
+        """A kernel that never publishes its idle status must not leave a cell running forever."""
+        if not self._pending:
+            self._idle_watch.stop()
+        else:
+            self.client.finish_overdue()
+
     def _on_finished(self, msg_id: str, reply: Message) -> None:
         cell = self.router.finish(msg_id, reply)
         self._pending.discard(msg_id)
+        if not self._pending:
+            self._idle_watch.stop()
         if cell is not None and cell.duration is not None:
             self.last_duration = cell.duration
         if self._input_request is not None and self._input_request[2] == msg_id:

@@ -5,18 +5,24 @@ The file lives in the user's config folder (``CONCH_CONFIG_DIR`` overrides it)::
     {"shortcuts": {"execute_now": ["Shift+Return", "Ctrl+J"], "clear_transcript": "Ctrl+K"},
      "confirm_exit": false}
 
-A missing file means defaults; a broken one means defaults plus a message naming the problem.
+A missing file means defaults; a broken one (not JSON, not UTF-8, too big, too deep, a FIFO or
+a device instead of a file: see ``conch.app.safe_read``) means defaults plus a message naming the
+problem. Loading never blocks and never raises.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conch.app.safe_read import UnreadableFile, read_json
 from conch.app.shortcuts import SHORTCUTS, resolve
 
 SETTINGS_FILE = "settings.json"
+SETTINGS_LIMIT = 1 << 20
+"""The biggest settings file read (1 MiB: a few lines of JSON are typical)."""
+SETTINGS_DEPTH = 16
+"""The deepest nesting a settings file may have (it needs 2)."""
 
 
 def config_dir() -> Path:
@@ -44,21 +50,10 @@ class Settings:
         path = path or config_dir() / SETTINGS_FILE
         settings = cls()
         try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return settings
-        except OSError as error:
-            settings.problems.append(f"could not read {path}: {error.strerror}; using defaults")
-            return settings
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            settings.problems.append(
-                f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); using defaults"
-            )
-            return settings
-        if not isinstance(data, dict):
-            settings.problems.append(f"{path} must hold a JSON object; using defaults")
+            data = read_json(path, SETTINGS_LIMIT, "settings file", max_depth=SETTINGS_DEPTH)
+        except UnreadableFile as error:
+            if error.problem != "missing":
+                settings.problems.append(f"{error}; using defaults")
             return settings
         shortcuts = data.get("shortcuts", {})
         if not isinstance(shortcuts, dict):

@@ -58,16 +58,21 @@ def add_action(window: "MainWindow", menu: QMenu, text: str, action: str, slot: 
 
 def _list_kernelspecs(window: "MainWindow", menu: QMenu) -> None:
     """Fill the submenu with the installed kernelspecs (read when it opens, so new installs show)."""
-    from conch.app.kernel.launcher import installed_kernels
+    from conch.app.kernel.launcher import kernelspecs
 
     menu.clear()
     try:
-        kernels = installed_kernels()
+        kernels, broken = kernelspecs()
     except Exception as error:  # noqa: BLE001 - a broken kernelspec folder must not break the menu
         menu.addAction(f"Cannot list kernels: {error}").setEnabled(False)
         return
-    if not kernels:
+    if not kernels and not broken:
         menu.addAction("No kernels installed").setEnabled(False)
     for name, display_name in sorted(kernels.items(), key=lambda item: item[1].lower()):
         action = menu.addAction(f"{display_name}  ({name})" if display_name != name else name)
         action.triggered.connect(lambda _checked=False, n=name: window.new_tab(n))
+    for name, why in sorted(broken.items()):  # shown, greyed, with the reason: never silently missing
+        action = menu.addAction(f"{name} (broken kernelspec)")
+        action.setEnabled(False)
+        action.setToolTip(why)
+    menu.setToolTipsVisible(True)

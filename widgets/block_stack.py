@@ -54,10 +54,19 @@ class BlockStack:
         self.entry_blocks[position] = blocks
         self.entry_heights[position] = heights
 
-    def remeasure(self, measure: Callable[[Block], int]) -> None:
-        """Every block's height again (the width or font changed)."""
-        self.entry_heights = [[measure(b) for b in blocks] for blocks in self.entry_blocks]
+    def remeasure(self, fit: Callable[[Block], tuple[Block, int]]) -> None:
+        """Every block's height again (the width or font changed). ``fit`` gives the block to
+        keep (itself, or what replaces it if it failed) and its height."""
+        for blocks, heights in zip(self.entry_blocks, self.entry_heights):
+            fitted = [fit(block) for block in blocks]
+            blocks[:] = [block for block, _ in fitted]
+            heights[:] = [height for _, height in fitted]
         self.rebuild_from(0)
+
+    def entry_of(self, block: Block) -> int | None:
+        """The position of the entry ``block`` belongs to (None if it is not in the stack)."""
+        index = self.index.get(id(block))
+        return None if index is None else bisect_right(self._entry_start, index) - 1
 
     def entry_top(self, position: int) -> int:
         """Document y where the entry at ``position`` starts (the end if it has no blocks yet)."""
@@ -93,8 +102,11 @@ class BlockStack:
         index = self.index_at(doc_y)
         block = self.blocks[index]
         content_y = doc_y - self.tops[index] - block.margin_top
-        key = block.anchor_at(metrics, content_y)
-        found = block.anchor_y(metrics, key)
+        try:
+            key = block.anchor_at(metrics, content_y)
+            found = block.anchor_y(metrics, key)
+        except Exception:  # noqa: BLE001 - a block's bug costs the reader's place, nothing more
+            return None
         return block, key, content_y - (found if found is not None else content_y)
 
     def find(self, anchor: ScrollAnchor, metrics: Metrics) -> int | None:
@@ -103,7 +115,10 @@ class BlockStack:
         index = self.index.get(id(block))
         if index is None:
             return None
-        found = block.anchor_y(metrics, key)
+        try:
+            found = block.anchor_y(metrics, key)
+        except Exception:  # noqa: BLE001 - as in anchor()
+            found = None
         if found is None:
             return self.tops[index]  # its line left the front: the block's start is nearest
         return self.tops[index] + block.margin_top + found + delta

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 from PySide6.QtCore import QTimer, Signal
@@ -20,8 +22,15 @@ other states are ids of lexer states, from 0)."""
 SLICE_SECONDS: Final = 0.008
 """Highlighting work per event-loop turn; later blocks wait for the next turn."""
 
+LEXED_CHARACTERS: Final = 3_000
+"""Characters of a line that are lexed (up to 4 µs each, and a line cannot be split across
+event-loop turns); the rest of a longer line stays plain and the next line starts afresh."""
+
 _CACHE_LIMIT: Final = 20_000
+_CACHE_CHARACTERS: Final = 4_000_000  # the cache's keys hold at most this much text
+_LONG: Final = "\n"  # ends the key of a long line (no line has a newline of its own)
 _AHEAD: Final = 32
+_SCAN_SECONDS: Final = 0.004  # looking for the next pending block, per turn
 
 
 class CodeHighlighter(QSyntaxHighlighter):
@@ -34,10 +43,13 @@ class CodeHighlighter(QSyntaxHighlighter):
     :data:`SLICE_SECONDS` highlighting, the remaining blocks get the :data:`PENDING` state and
     no formats, and a zero-delay timer carries on from the first pending block on the next
     turn, until none is left. So a 10 000-line paste returns quickly and colours in while the
-    UI stays responsive. Lines already lexed (with the same start state) come from a cache,
-    and in idle turns the lexer's states are prepared ahead of use
-    (:meth:`LineLexer.prepare_step`). Meant to stay on the document it is given (it may be
-    taken off it with ``setDocument(None)``).
+    UI stays responsive. When a slice ends, the pending mark stops at the first block that was
+    highlighted before (it keeps its state; it is looked at again when the pending block before
+    it is done), so text inserted in front of a long document does not cost a call for every
+    line after it. Lines already lexed (with the same start state) come from a cache, and in
+    idle turns the lexer's states are prepared ahead of use (:meth:`LineLexer.prepare_step`).
+    Only the first :data:`LEXED_CHARACTERS` of a line are lexed. Meant to stay on the document
+    it is given (it may be taken off it with ``setDocument(None)``).
     """
 
     finished = Signal()
@@ -52,8 +64,10 @@ class CodeHighlighter(QSyntaxHighlighter):
         self._format_ids: dict[int, int] = {}  # id(style) -> index in _format_list, or -1
         self._format_list: list[QTextCharFormat] = []
         self._format_styles: list[Style] = []  # the style of each format
-        self._cache: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._cache: dict[tuple[str, int], tuple[int, ...]] = {}  # see _key()
+        self._cache_characters = 0
         self._deadline: float | None = None  # end of this turn's slice, None between slices
+        self._deferred = False  # blocks are only marked pending (see deferred())
         self._pending = False
         self._first_pending = 0  # no block before this one is pending
         self._turn = QTimer(self)
@@ -70,10 +84,22 @@ class CodeHighlighter(QSyntaxHighlighter):
         """Highlight with ``lexer`` from now on; re-highlights the whole document (in slices)."""
         self._lexer = LineLexer(lexer)
         self._cache.clear()
+        self._cache_characters = 0
         self._format_ids.clear()  # keyed by the ids of the old lexer's styles
         self._first_pending = 0
         self._prepare.start()
         self.rehighlight()
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Meanwhile, blocks Qt asks for are only marked pending: the next turns highlight them.
+        For text inserted in pieces (a big ``set_code``), so that a piece costs its insertion,
+        and lines after it are not looked at again for every piece."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
 
     def is_pending(self) -> bool:
         """Whether some blocks still wait for highlighting (:attr:`finished` will follow)."""
@@ -82,6 +108,20 @@ class CodeHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         previous = self.previousBlockState()
         if previous == PENDING and self._pending:  # no start state yet (the timer runs)
+            # A block highlighted before keeps its state (and its formats, which Qt has just
+            # cleared: a long line would be laid out again), so Qt stops here instead of
+            # visiting every block after it; it is looked at again after the pending one.
+            own = self.currentBlockState()
+            if own >= 0:
+                for kept in self.currentBlock().layout().formats():
+                    self.setFormat(kept.start, kept.length, kept.format)
+            self.setCurrentBlockState(own if own >= 0 else PENDING)
+            return
+        if self._deferred:
+            self._first_pending = min(self._first_pending, self.currentBlock().blockNumber())
+            self._pending = True
+            if not self._turn.isActive():
+                self._turn.start()
             self.setCurrentBlockState(PENDING)
             return
         now = time.perf_counter()
@@ -96,10 +136,10 @@ class CodeHighlighter(QSyntaxHighlighter):
             self._pending = True
             self.setCurrentBlockState(PENDING)
             return
-        key = (text, previous)
+        key = _key(text, previous)
         line = self._cache.get(key)
         if line is None:
-            line = self._cache[key] = self._lex(text, previous)
+            line = self._remember(key, self._lex(text, previous))
             if line[0] != self.currentBlockState():  # Qt will go on to the next block
                 self._lex_ahead(line[0])
         formats = self._format_list
@@ -115,10 +155,11 @@ class CodeHighlighter(QSyntaxHighlighter):
         for _ in range(_AHEAD):
             if not block.isValid() or time.perf_counter() > deadline:
                 return
-            key = (block.text(), state)
+            text = block.text()
+            key = _key(text, state)
             line = self._cache.get(key)
             if line is None:
-                line = self._cache[key] = self._lex(*key)
+                line = self._remember(key, self._lex(text, state))
             state = line[0]
             block = block.next()
 
@@ -127,7 +168,11 @@ class CodeHighlighter(QSyntaxHighlighter):
         ints, so that the garbage collector soon stops looking at the cache."""
         known = 0 <= previous < len(self._states)  # else: the first line, or a stranger's state
         start = self._states[previous] if known else self._lexer.initial_state
-        spans, end = self._lexer.lex_line(text, start)
+        if len(text) > LEXED_CHARACTERS:  # the rest stays plain; the next line starts afresh
+            spans, _ = self._lexer.lex_line(text[:LEXED_CHARACTERS], start)
+            end = self._lexer.initial_state
+        else:
+            spans, end = self._lexer.lex_line(text, start)
         line = [self._intern(end)]
         column = 0
         format_ids = self._format_ids
@@ -139,9 +184,15 @@ class CodeHighlighter(QSyntaxHighlighter):
             if index >= 0 and not piece.isspace():  # a colour on blanks would not show
                 line += (column, len(piece), index)
             column += len(piece)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
         return tuple(line)
+
+    def _remember(self, key: tuple[str, int], line: tuple[int, ...]) -> tuple[int, ...]:
+        if len(self._cache) >= _CACHE_LIMIT or self._cache_characters >= _CACHE_CHARACTERS:
+            self._cache.clear()
+            self._cache_characters = 0
+        self._cache[key] = line
+        self._cache_characters += len(key[0])
+        return line
 
     def _next_turn(self) -> None:
         """A new turn of the event loop: a new slice, from the first pending block."""
@@ -149,7 +200,10 @@ class CodeHighlighter(QSyntaxHighlighter):
         if self._pending:
             block = self._find_pending()
             if block is not None:
-                self.rehighlightBlock(block)
+                if block.isValid():
+                    self.rehighlightBlock(block)
+                else:  # not found yet: the search goes on next turn
+                    self._turn.start()
                 return
             self._pending = False
         self.finished.emit()
@@ -159,12 +213,20 @@ class CodeHighlighter(QSyntaxHighlighter):
             self._prepare.stop()
 
     def _find_pending(self) -> QTextBlock | None:
+        """The first pending block (None: there is none; an invalid block: none among the
+        blocks looked at this turn, :data:`_SCAN_SECONDS`' worth)."""
         document = self.document()
         if document is None:
             return None
         block = document.findBlockByNumber(min(self._first_pending, document.blockCount() - 1))
+        deadline = time.perf_counter() + _SCAN_SECONDS
+        looked = 0
         while block.isValid() and block.userState() != PENDING:
             block = block.next()
+            looked += 1
+            if looked % 512 == 0 and time.perf_counter() > deadline and block.isValid():
+                self._first_pending = block.blockNumber()
+                return QTextBlock()
         if not block.isValid():
             self._first_pending = document.blockCount()
             return None
@@ -206,3 +268,11 @@ class CodeHighlighter(QSyntaxHighlighter):
             fmt.setFontItalic(True)
         self._format_list.append(fmt)
         return len(self._format_list) - 1
+
+
+def _key(text: str, previous: int) -> tuple[str, int]:
+    """A line's key in the cache: its text and start state; a long line is known by the part
+    that is lexed (the rest is plain, and the next line starts afresh)."""
+    if len(text) <= LEXED_CHARACTERS:
+        return text, previous
+    return text[:LEXED_CHARACTERS] + _LONG, previous

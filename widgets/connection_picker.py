@@ -1,4 +1,8 @@
-"""Pick a running kernel's connection file: the runtime folder's files, newest first, or browse."""
+"""Pick a running kernel's connection file: the runtime folder's files, newest first, or browse.
+
+Listing never blocks: ``list_connection_files`` refuses FIFOs and devices after a ``stat`` and
+reads each file with a size limit; a file that cannot be used is listed greyed, with the reason.
+"""
 from __future__ import annotations
 
 import time
@@ -17,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from conch.app.kernel.connection_files import list_connection_files, runtime_dir
+from conch.app.kernel.connection_files import ConnectionFile, list_connection_files, runtime_dir
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 _NAME_FILTER = "Connection files (kernel-*.json *.json)"
@@ -54,16 +58,23 @@ class ConnectionPicker(QDialog):
     def refresh(self) -> None:
         self.list.clear()
         now = time.time()
-        for found in list_connection_files(self._folder):
+        files = list_connection_files(self._folder)
+        for found in files:
             age = _age(now - found.modified)
-            name = f" — {found.kernel_name}" if found.kernel_name else ""
-            item = QListWidgetItem(f"{found.path.name}{name}   ({age} ago)")
-            item.setData(_PATH_ROLE, str(found.path))
-            item.setToolTip(str(found.path))
+            if found.problem:
+                item = QListWidgetItem(f"{found.path.name}   — cannot be used: it {_short_reason(found)}")
+                item.setFlags(Qt.ItemFlag.NoItemFlags)  # greyed, never picked
+                item.setToolTip(found.problem)
+            else:
+                name = f" — {found.kernel_name}" if found.kernel_name else ""
+                item = QListWidgetItem(f"{found.path.name}{name}   ({age} ago)")
+                item.setData(_PATH_ROLE, str(found.path))
+                item.setToolTip(str(found.path))
             self.list.addItem(item)
-        if self.list.count():
-            self.list.setCurrentRow(0)
-        else:
+        usable = [row for row, found in enumerate(files) if not found.problem]
+        if usable:
+            self.list.setCurrentRow(usable[0])
+        elif not files:
             self.list.addItem(QListWidgetItem("No running kernels found here; use Browse… to pick a file."))
             self.list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
         self.open_button.setEnabled(self.selected() is not None)
@@ -108,6 +119,12 @@ def _existing_folder(folder: Path) -> Path:
     while not folder.is_dir() and folder.parent != folder:
         folder = folder.parent
     return folder
+
+
+def _short_reason(found: ConnectionFile) -> str:
+    """What is wrong with the file, without its path (the tooltip has the whole message)."""
+    reason = found.problem.removeprefix(f"Connection file {found.path} ").rstrip(".")
+    return reason if len(reason) <= 100 else reason[:99] + "…"
 
 
 def _age(seconds: float) -> str:

@@ -20,6 +20,7 @@ from conch.app.gc_tuning import freeze_startup_heap
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
 from conch.app.model.exit_command import exit_command
+from conch.app.model.history import input_refusal
 from conch.app.model.payloads import ExitRequest, NextInput, Page
 from conch.app.model.plain_text import transcript_text
 from conch.app.settings import Settings
@@ -273,9 +274,14 @@ class ConsoleWidget(QWidget):
         if isinstance(payload, Page):
             self.show_page(payload)
         elif isinstance(payload, NextInput):
-            current = self.editor.code()
-            keep = "" if payload.replace or not current.strip() else "\n" + current
-            self.editor.set_code(payload.text.rstrip("\n") + keep)
+            current = "" if payload.replace else self.editor.code()
+            keep = "\n" + current if current.strip() else ""
+            code = payload.text.rstrip("\n") + keep
+            refusal = input_refusal(code)
+            if refusal is not None:  # what the editor has stays; the kernel's text is dropped
+                self.status_message.emit(f"The next input from the kernel was not put in the editor: {refusal}.")
+                return
+            self.editor.set_code(code)  # a big one goes in in slices (see InputEditor.set_code)
         elif isinstance(payload, ExitRequest):
             if not payload.keep_kernel:
                 self.kernel.expect_exit()  # the kernel is ending itself: not a death

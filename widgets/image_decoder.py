@@ -31,6 +31,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QImage, QImageReader
 
+from conch.widgets.render_budget import is_raster
+
 Result = QImage | str
 """Decoded pixels, or why the data could not be decoded."""
 
@@ -68,6 +70,10 @@ def b64decode(text: str) -> bytes:
 
 
 def _reader(data: bytes) -> tuple[QImageReader, QBuffer]:
+    if not is_raster(data[:16]):
+        # Qt's reader guesses formats from content: an "image/png" holding SVG would be drawn
+        # as SVG, local file references and all. Only raster formats are ever read.
+        data = b""
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)

@@ -1,4 +1,7 @@
-"""Copying and saving the images shown in the transcript."""
+"""Copying and saving the images shown in the transcript.
+
+An SVG is copied and saved as the block holds it: sanitized (``SvgBlock.svg``, rendered by
+``SvgBlock.renderer``), so a saved file refers to nothing outside itself either."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
@@ -6,6 +9,10 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter
 
 from conch.widgets.blocks import Block, ImageBlock
 from conch.widgets.blocks.svg_block import SvgBlock
+
+
+_MAX_SVG_PIXELS = 8192 * 8192
+"""An SVG declaring an absurd size is not rendered into gigabytes."""
 
 
 def is_image(block: Block) -> bool:
@@ -23,11 +30,14 @@ def default_suffix(block: Block) -> str:
 def to_image(block: Block, scale: float = 2.0) -> QImage:
     """The block's image as pixels: a PNG/JPEG at its full resolution, decoded from the
     original data now (the block itself may hold fewer pixels, as many as it shows); an SVG
-    rendered at ``scale`` × its display size."""
+    rendered at ``scale`` × its display size (fewer pixels if that would be more than
+    ``_MAX_SVG_PIXELS``), from its sanitized source."""
     if isinstance(block, ImageBlock):
         return block.full_image()
     if isinstance(block, SvgBlock):
         w, h = block.natural_size()
+        if w > 0 and h > 0:
+            scale = min(scale, (_MAX_SVG_PIXELS / (w * h)) ** 0.5)
         image = QImage(max(1, int(w * scale)), max(1, int(h * scale)), QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
@@ -43,7 +53,8 @@ def copy_image(block: Block) -> None:
 
 
 def save_image(block: Block, path: str) -> bool:
-    """Write the image: SVG source for SVG outputs, otherwise PNG. True on success."""
+    """Write the image: the (sanitized) SVG source for SVG outputs, otherwise PNG. True on
+    success."""
     if isinstance(block, SvgBlock) and path.lower().endswith(".svg"):
         try:
             with open(path, "w", encoding="utf-8") as handle:

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import re
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor
+import time
+from typing import Final
+
+from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QTextCursor, QTextDocument, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from pygments.lexer import Lexer
 
 from conch.app.model.completion import to_code_points
+from conch.app.model.history import has_long_line
 from conch.widgets.code_highlighter import CodeHighlighter
 from conch.widgets.key_dispatch import ActionHandler, KeyDispatcher, KeyFilter
 from conch.widgets.keymap import KeyMap
@@ -15,6 +19,17 @@ from conch.widgets.theme import Metrics
 
 _INDENT = re.compile(r"[ \t]*")
 INDENT_WIDTH = 4
+
+AT_ONCE: Final = 20_000
+"""Characters (removed plus inserted) :meth:`InputEditor.set_code` replaces in one go; a
+bigger replacement goes in in slices, one per event-loop turn."""
+SLICE_SECONDS: Final = 0.004
+"""Replacement work per event-loop turn (the highlighter takes its own slice of the turn for
+the lines that came in)."""
+_PIECE_SECONDS: Final = 0.002  # each insert or removal aims at this; its size adapts
+LONG_LINE: Final = 10_000
+"""A line this long makes the editor wrap anywhere: Qt's word wrap takes time quadratic in
+the length of a word with no break (1 MB: 47 s), wrapping anywhere takes linear time."""
 
 
 class InputEditor(QPlainTextEdit):
@@ -30,6 +45,8 @@ class InputEditor(QPlainTextEdit):
     """The user asked to run this code (the editor has been cleared)."""
     typed = Signal(str)
     """Text was typed (after it was inserted): lets completion and help follow typing."""
+    filled = Signal()
+    """A :meth:`set_code` too big for one event-loop turn has all its text in place."""
 
     def __init__(self, metrics: Metrics, keymap: KeyMap | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +66,13 @@ class InputEditor(QPlainTextEdit):
         self.lexer: Lexer | None = None
         """The Pygments lexer in use (None: plain text until the kernel says its language)."""
         self.document().contentsChanged.connect(self.updateGeometry)
+        self._fill: _Fill | None = None
+        self._fill_turn = QTimer(self)
+        self._fill_turn.setSingleShot(True)
+        self._fill_turn.setInterval(0)
+        self._fill_turn.timeout.connect(self._fill_step)
+        # First of the filters: a key typed during a sliced set_code meets the whole text.
+        self.keys.add_filter(self._settle_before_key)
 
     def set_lexer(self, lexer: Lexer) -> None:
         self.lexer = lexer
@@ -74,9 +98,17 @@ class InputEditor(QPlainTextEdit):
         if event.text() and event.text().isprintable():
             self.typed.emit(event.text())
 
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+        """Paste and drop: after any sliced :meth:`set_code`, and with wrapping fit for what comes."""
+        self.settle()
+        if source.hasText() and has_long_line(source.text(), LONG_LINE - 1):
+            self._wrap_anywhere(True)
+        super().insertFromMimeData(source)
+
     # -- editing helpers -----------------------------------------------------------------------
     def code(self) -> str:
-        return self.toPlainText()
+        """The input (while a big :meth:`set_code` is still going in: all of its text)."""
+        return self._fill.text if self._fill is not None else self.toPlainText()
 
     def code_point(self, position: int | None = None) -> int:
         """The offset in :meth:`code` (code points, as the protocol counts) of a Qt position
@@ -88,17 +120,76 @@ class InputEditor(QPlainTextEdit):
         return self.code()[: self.code_point(position)]
 
     def set_code(self, code: str) -> None:
-        """Replace the input (undoable), cursor at the end."""
-        cursor = self.textCursor()
-        cursor.beginEditBlock()
-        cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(code)
-        cursor.endEditBlock()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        self.setTextCursor(cursor)
+        """Replace the input (undoable, as one step), cursor at the end.
+
+        A replacement of more than :data:`AT_ONCE` characters goes in in slices of about
+        :data:`SLICE_SECONDS` per event-loop turn (Qt takes ~2 µs a line to insert and the
+        highlighter is called for every new line), so a megabyte never freezes the window:
+        its first lines at once, then the rest in front of the old text, which is then
+        removed from its end.
+        Meanwhile :meth:`code` is the new text and :attr:`filled` follows; a key press, a
+        paste or another edit through this class first puts the rest in at once.
+        """
+        self._fill = None  # a replacement still going in is replaced in its turn
+        self._fill_turn.stop()
+        self._wrap_anywhere(has_long_line(code, LONG_LINE - 1))
+        if len(code) + self.document().characterCount() <= AT_ONCE:
+            cursor = self.textCursor()
+            cursor.beginEditBlock()
+            cursor.select(QTextCursor.SelectionType.Document)
+            cursor.insertText(code)
+            cursor.endEditBlock()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self.setTextCursor(cursor)
+            return
+        fill = self._fill = _Fill(code, QTextCursor(self.document()), self.highlighter)
+        start = QTextCursor(self.document())  # the editor's cursor moves along with the inserts
+        self.setTextCursor(start)
+        fill.step(self.document(), whole=False)  # its first lines now (a caller may move the cursor)
+        self._fill_turn.start()
+
+    def is_filling(self) -> bool:
+        """A big :meth:`set_code` is still going in (:attr:`filled` will follow)."""
+        return self._fill is not None
+
+    def settle(self) -> None:
+        """Put the rest of a big :meth:`set_code` in now (before an edit that needs it all)."""
+        if self._fill is not None:
+            self._fill_step(everything=True)
+
+    def _settle_before_key(self, _event: QKeyEvent) -> bool:
+        self.settle()
+        return False  # the key itself goes on as usual
+
+    def _fill_step(self, everything: bool = False) -> None:
+        """One slice of a sliced :meth:`set_code` (or all that is left)."""
+        fill = self._fill
+        if fill is None:
+            return
+        deadline = time.perf_counter() + SLICE_SECONDS
+        document = self.document()
+        while everything or time.perf_counter() < deadline:
+            began = time.perf_counter()
+            kind = fill.step(document, everything)
+            if kind is None:
+                break
+            fill.adapt(kind, time.perf_counter() - began)
+        else:
+            self._fill_turn.start()
+            return
+        self._fill = None
+        self._fill_turn.stop()
+        self.ensureCursorVisible()
+        self.filled.emit()
+
+    def _wrap_anywhere(self, anywhere: bool) -> None:
+        mode = QTextOption.WrapMode.WrapAnywhere if anywhere else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+        if self.wordWrapMode() != mode:
+            self.setWordWrapMode(mode)
 
     def insert_newline(self, indent: str | None = None) -> None:
         """A new line at the cursor, indented like the current line unless ``indent`` is given."""
+        self.settle()
         cursor = self.textCursor()
         if indent is None:
             indent = self.current_indent()
@@ -134,8 +225,11 @@ class InputEditor(QPlainTextEdit):
 
     def submit(self) -> None:
         """Emit :attr:`submitted` with the code (even if empty, like pressing Enter in a REPL)."""
-        code = self.toPlainText()
+        code = self.code()
+        self._fill = None
+        self._fill_turn.stop()
         self.clear()
+        self._wrap_anywhere(False)
         self.submitted.emit(code)
 
     def _submit_action(self) -> bool:
@@ -157,3 +251,81 @@ class InputEditor(QPlainTextEdit):
     def _height_for(self, lines: int) -> int:
         chrome = 2 * (self.document().documentMargin() + self.frameWidth()) + 4
         return int(lines * self._metrics.line_height + chrome)
+
+
+class _Fill:
+    """A sliced replacement: the new text goes in in front of the old one (``cursor`` marks
+    where), then the old text is removed from the end, a run of lines at a time. The first
+    edit opens an undo step and every later one joins it. The new lines are only marked for
+    the highlighter, which colours them in its own slices."""
+
+    def __init__(self, text: str, cursor: QTextCursor, highlighter: CodeHighlighter) -> None:
+        self.text = text
+        self.cursor = cursor
+        self._highlighter = highlighter
+        self.done = 0  # characters of `text` inserted
+        self.chars = 4_000  # characters per insert, adapted to take about _PIECE_SECONDS
+        self.lines = 4_000  # old lines per removal, adapted likewise
+        self._first = True
+
+    def step(self, document: QTextDocument, whole: bool) -> str | None:
+        """One insert or removal (``whole``: all that is left); which one it was, or None
+        once nothing is left."""
+        cursor = self.cursor
+        if self.done < len(self.text):
+            end = len(self.text) if whole else self._cut()
+            if self._first:
+                cursor.beginEditBlock()
+                self._first = False
+                if document.characterCount() > 1:
+                    # The old text starts a line of its own, so the highlighter, catching up
+                    # with each piece, stops at this empty line instead of doing the old first
+                    # line (maybe a long one) again every turn. It goes with the old text.
+                    cursor.insertText("\n")
+                    cursor.movePosition(QTextCursor.MoveOperation.PreviousCharacter)
+            else:
+                cursor.joinPreviousEditBlock()
+            cursor.insertText(self.text[self.done:end])
+            with self._highlighter.deferred():  # Qt highlights the new lines at the block's end
+                cursor.endEditBlock()
+            self.done = end
+            return "insert"
+        keep = cursor.position()
+        last = document.characterCount() - 1
+        if last <= keep:
+            return None
+        start = keep
+        if not whole:
+            first_line = document.findBlock(last).blockNumber() - self.lines
+            start = max(keep, document.findBlockByNumber(max(0, first_line)).position())
+        removal = QTextCursor(document)
+        removal.setPosition(last)
+        removal.setPosition(start, QTextCursor.MoveMode.KeepAnchor)
+        if self._first:  # nothing was inserted: the new text is empty
+            removal.beginEditBlock()
+            self._first = False
+        else:
+            removal.joinPreviousEditBlock()
+        removal.removeSelectedText()
+        removal.endEditBlock()
+        return "remove"
+
+    def adapt(self, kind: str, seconds: float) -> None:
+        """Size the next piece of this kind after the time the last one took."""
+        factor = min(4.0, max(0.25, _PIECE_SECONDS / max(seconds, 1e-6)))
+        if kind == "insert":
+            self.chars = int(min(1_000_000, max(500, self.chars * factor)))
+        else:
+            self.lines = int(min(1_000_000, max(50, self.lines * factor)))
+
+    def _cut(self) -> int:
+        """Where the next piece ends: after a line break near its size, or after the line it
+        reaches (a line goes in whole: inserting it in parts would lay it out and lex it again
+        for every part)."""
+        end = self.done + self.chars
+        if end >= len(self.text):
+            return len(self.text)
+        newline = self.text.rfind("\n", self.done + self.chars // 2, end)
+        if newline < 0:
+            newline = self.text.find("\n", end)
+        return len(self.text) if newline < 0 else newline + 1

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from contextlib import suppress
+from functools import partial
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -24,6 +26,7 @@ from conch.widgets import transcript_menu
 from conch.widgets.block_factory import BlockFactory
 from conch.widgets.block_stack import BlockStack
 from conch.widgets.blocks import Block, TextPosition
+from conch.widgets.blocks.failed_block import report_failure
 from conch.widgets.horizontal_scroll import HorizontalScroller
 from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.relexer import Relexer
@@ -98,22 +101,34 @@ class TranscriptView(QAbstractScrollArea):
         self._relexer.start(len(self._stack.entry_blocks))
 
     def flush(self) -> None:
-        """Apply pending model changes now (normally done once per frame)."""
+        """Apply pending model changes now (normally done once per frame). Never raises: a block
+        that fails gives way to its fallback (``FailedBlock``); any other failure is logged."""
         self._frame.stop()
         self._since_flush.restart()
         if not self._dirty:
             return
+        try:
+            self._apply_changes()
+        except Exception as error:  # noqa: BLE001 - a bug here must not stop the console
+            report_failure(type(self).__name__, "flush", error)
+            self._dirty.clear()  # not retried every frame
+            with suppress(Exception):
+                self._stack.rebuild_from(0)  # blocks and tops agree with what was set
+                self._update_scrollbar(True)
+            self.viewport().update()
+        self.updated.emit()
+
+    def _apply_changes(self) -> None:
         at_bottom = self._at_bottom()
         # A reader scrolled up keeps the same text in view, even as old lines leave the front.
         anchor = None if at_bottom else self._stack.anchor(self.verticalScrollBar().value(), self.metrics)
         first = min(self._dirty)
         width = self._set_area()
         entries = self.transcript.entries
-        for i in sorted(self._dirty):
-            blocks = self._factory.blocks_for(entries[i])
-            for block in blocks:
-                block.sync()
-            self._stack.set_entry(i, blocks, [self._measure(b, width) for b in blocks])
+        measure = partial(self._measure, width=width)
+        for i in sorted(self._dirty):  # a block that raises gives way to its fallback (BlockFactory.fit)
+            fitted = [self._factory.fit(block, measure, sync=True) for block in self._factory.blocks_for(entries[i])]
+            self._stack.set_entry(i, [block for block, _ in fitted], [height for _, height in fitted])
         self._dirty.clear()
         self._stack.rebuild_from(first)
         changed_y = self._stack.entry_top(first)
@@ -128,7 +143,6 @@ class TranscriptView(QAbstractScrollArea):
         viewport = self.viewport()
         if top < viewport.height():
             viewport.update(0, top, viewport.width(), viewport.height() - top)
-        self.updated.emit()
 
     def set_metrics(self, metrics: Metrics) -> None:
         """Lay out and paint with another font and the sizes derived from it."""
@@ -243,7 +257,7 @@ class TranscriptView(QAbstractScrollArea):
         """Lay out every block again (the width, the font or a formula's image changed)."""
         at_bottom = self._at_bottom()
         width = self._set_area()
-        self._stack.remeasure(lambda block: self._measure(block, width))
+        self._stack.remeasure(partial(self._factory.fit, measure=partial(self._measure, width=width)))
         self._update_scrollbar(at_bottom)
         self._place_footer()
         self.viewport().update()
@@ -265,6 +279,14 @@ class TranscriptView(QAbstractScrollArea):
     def _measure(self, block: Block, width: int) -> int:
         """A block's height in the stack: margin, content, and its scroll strip if it is wide."""
         return block.margin_top + block.layout(self.metrics, width) + self._scroller.fit(block)
+
+    def _on_paint_failure(self, block: Block, error: Exception) -> None:
+        """A block raised while painting: its fallback takes its place at the next layout."""
+        self._factory.replace(block, "paint", error)
+        entry = self._stack.entry_of(block)
+        if entry is not None:
+            self._dirty.add(entry)
+            self._schedule()
 
     def _at_bottom(self) -> bool:
         bar = self.verticalScrollBar()
@@ -297,7 +319,7 @@ class TranscriptView(QAbstractScrollArea):
         try:
             paint_stack(
                 painter, event.rect(), self._stack, self.verticalScrollBar().value(), self.metrics, self.theme,
-                self._selection, self._scroller, self.highlight,
+                self._selection, self._scroller, self.highlight, self._on_paint_failure,
             )
         finally:
             painter.end()  # never left active, whatever a block did

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -23,6 +24,10 @@ _EXECUTION_STATES = {"busy": BUSY, "idle": IDLE, "starting": STARTING, "restarti
 READY_RETRIES = 200
 """How many extra kernel_info_requests may be sent while waiting for IOPub to connect."""
 
+IDLE_GRACE = 2.0
+"""Seconds an execution whose execute_reply has come waits, IOPub silent, for its idle status
+before it is finished without it (a kernel that never publishes status)."""
+
 
 def session_for(connection_info: Mapping[str, Any]) -> Session:
     """A :class:`Session` that signs with the key and scheme of ``connection_info``."""
@@ -37,6 +42,12 @@ def session_for(connection_info: Mapping[str, Any]) -> Session:
 class _Execution:
     reply: Message | None = None
     idle: bool = False
+    quiet_since: float | None = None
+    """When :meth:`KernelClient.finish_overdue` first saw the reply here and IOPub silent."""
+    iopub_seen: int = -1
+    """How many IOPub messages had arrived at that check."""
+    quiet_checks: int = 0
+    """Checks since then that found IOPub still silent."""
 
 
 class KernelClient:
@@ -48,11 +59,17 @@ class KernelClient:
     order per channel. A kernel_info_reply that arrives before any IOPub message is
     held (and kernel_info re-requested) until IOPub speaks, so "ready" also means
     output will not be lost to a late subscription.
+
+    An execution finishes when both its execute_reply and its IOPub idle have arrived; for a
+    kernel that never publishes its status, :meth:`finish_overdue` (called on a timer) finishes
+    one whose reply came but no idle after :data:`IDLE_GRACE` seconds of IOPub silence.
     """
 
-    def __init__(self, transport: Transport, session: Session) -> None:
+    def __init__(self, transport: Transport, session: Session, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._transport = transport
         self._session = session
+        self._clock = clock
+        self._iopub_count = 0
         self._status = STARTING
         self._kernel_info: dict[str, Any] | None = None
         self._reply_handlers: dict[str, ReplyHandler] = {}
@@ -218,6 +235,7 @@ class KernelClient:
             self._on_reply(message)
 
     def _on_iopub(self, message: Message) -> None:
+        self._iopub_count += 1
         self.iopub_message.emit(message)
         if not self._iopub_seen:
             self._iopub_seen = True
@@ -281,6 +299,36 @@ class KernelClient:
         if first and self._status == STARTING:
             self._set_status(IDLE)
         self.kernel_ready.emit(content)
+
+    @property
+    def awaiting_idle(self) -> bool:
+        """Some execution has its execute_reply but not yet its idle status."""
+        return any(e.reply is not None and not e.idle for e in self._executions.values())
+
+    def finish_overdue(self) -> list[str]:
+        """Finish the executions whose execute_reply came but whose idle status has not, once
+        IOPub has been silent for :data:`IDLE_GRACE` seconds over at least two further calls
+        (so one call right after a stalled event loop, the idle still unread, never decides).
+        Call it every half second or so while executions are pending; a late idle afterwards
+        is ignored. Returns the msg_ids finished."""
+        now = self._clock()
+        finished = []
+        for msg_id, execution in list(self._executions.items()):
+            if execution.reply is None or execution.idle:
+                continue  # still running (or waiting for input): its reply comes at its end
+            if execution.iopub_seen != self._iopub_count or execution.quiet_since is None:
+                execution.iopub_seen, execution.quiet_since, execution.quiet_checks = self._iopub_count, now, 0
+                continue
+            execution.quiet_checks += 1
+            if execution.quiet_checks >= 2 and now - execution.quiet_since >= IDLE_GRACE:
+                log.warning("execution %s: no idle status %.1f s after its reply; finished without it",
+                            msg_id, now - execution.quiet_since)
+                execution.idle = True
+                finished.append(msg_id)
+                if self._status == BUSY and not any(e is not execution for e in self._executions.values()):
+                    self._set_status(IDLE)  # nothing else of ours runs; the kernel will not say so
+                self._maybe_finish(msg_id)
+        return finished
 
     def _maybe_finish(self, msg_id: str) -> None:
         execution = self._executions.get(msg_id)

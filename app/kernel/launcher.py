@@ -1,7 +1,16 @@
-"""Launching local kernels from kernelspecs, without ever waiting on them (Qt-free)."""
+"""Launching local kernels from kernelspecs, without ever waiting on them (Qt-free).
+
+``kernel.json`` files are read by Conch, not by jupyter_client: the :class:`KernelSpecManager`
+used here builds its specs with :class:`CheckedKernelSpec`, which reads the file through
+``conch.app.safe_read`` (regular files only, never blocking, at most :data:`KERNEL_JSON_LIMIT`
+bytes) and checks every field jupyter_client would trip over later. Whatever is wrong with a
+kernelspec comes out of this module as :class:`KernelSpecNotFound` or :class:`KernelLaunchError`
+with a message naming the file, never as another exception.
+"""
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import os
 import re
@@ -18,42 +27,193 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKerne
 from jupyter_client.manager import KernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
+from conch.app.safe_read import UnreadableFile, read_json
+
 log = logging.getLogger(__name__)
 
 DEBUG_ENV = "CONCH_DEBUG"
 """When set (non-empty), a launched kernel's stdout/stderr go to our terminal."""
 
+KERNEL_JSON_LIMIT = 1 << 20
+"""The biggest ``kernel.json`` read (1 MiB; they are a few hundred bytes)."""
+KERNEL_JSON_DEPTH = 32
+"""The deepest nesting a ``kernel.json`` may have (its ``metadata`` is free-form, but shallow)."""
+
 # jupyter_client replaces these argv[0] values with sys.executable.
 _PYTHON_NAMES = {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}
+_STRING_FIELDS = ("display_name", "language", "kernel_protocol_version", "name", "mimetype")
+_FIX = "Fix the file, or reinstall the kernel (`jupyter kernelspec list` shows where kernels are)."
+
+
+class KernelSpecFileError(ValueError):
+    """A ``kernel.json`` that cannot be used; the message names it, says what is wrong and what to do."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        """What is wrong, without the file's name: "is not valid JSON (...)"."""
+        super().__init__(f"Kernelspec file {path} {reason}. {_FIX}")
+
+
+def read_kernel_json(path: str) -> dict[str, Any]:
+    """The contents of the kernelspec file ``path``, checked: ``argv`` a list of strings, ``env``
+    an object of strings, ``interrupt_mode`` "signal" or "message" (any case), the names strings,
+    ``metadata`` an object. An unknown ``interrupt_mode`` is refused, as jupyter_client refuses it:
+    guessing would make Interrupt do the wrong thing to the kernel."""
+    try:
+        data = read_json(path, KERNEL_JSON_LIMIT, "kernelspec file", max_depth=KERNEL_JSON_DEPTH)
+    except UnreadableFile as error:
+        raise KernelSpecFileError(path, error.reason) from None
+    problems = []
+    argv = data.get("argv")
+    if not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv):
+        problems.append('"argv" must be a list of strings (the command that starts the kernel)')
+    env = data.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(value, str) for value in env.values()):
+        problems.append(f'"env" must be an object of "NAME": "value" strings, not {_json_type(env)}')
+    mode = data.get("interrupt_mode", "signal")
+    if not isinstance(mode, str) or mode.lower() not in ("signal", "message"):
+        problems.append(f'"interrupt_mode" must be "signal" or "message", not {_json_repr(mode)}')
+    problems += [f'"{key}" must be a string' for key in _STRING_FIELDS if not isinstance(data.get(key, ""), str)]
+    metadata = data.get("metadata", {})
+    if not isinstance(metadata, dict):
+        problems.append('"metadata" must be an object')
+    elif not isinstance(metadata.get("kernel_provisioner", {}), dict):
+        problems.append('"metadata": "kernel_provisioner" must be an object')
+    if problems:
+        raise KernelSpecFileError(path, f"cannot be used: {'; '.join(problems)}")
+    return data
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object with other values"
+    return {list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(type(value), "a number")
+
+
+def _json_repr(value: object) -> str:
+    """``value`` as it would appear in JSON, shortened."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class CheckedKernelSpec(KernelSpec):
+    """A kernelspec whose ``kernel.json`` is read by :func:`read_kernel_json`."""
+
+    @classmethod
+    def from_resource_dir(cls: type[KernelSpec], resource_dir: str) -> KernelSpec:
+        path = os.path.join(resource_dir, "kernel.json")
+        data = read_kernel_json(path)
+        known = set(KernelSpec.class_trait_names()) - {"resource_dir"}
+        try:
+            return cls(resource_dir=resource_dir, **{key: value for key, value in data.items() if key in known})
+        except Exception as error:  # noqa: BLE001 - a trait jupyter_client refuses: say where
+            raise KernelSpecFileError(path, f"cannot be used: {error}") from None
+
+
+def spec_manager() -> KernelSpecManager:
+    """jupyter_client's kernelspec manager, reading ``kernel.json`` files through Conch."""
+    return KernelSpecManager(kernel_spec_class=CheckedKernelSpec)
+
+
+def kernelspecs(manager: KernelSpecManager | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """The installed kernelspecs that can be used (name → display name, sorted by name), and
+    those that cannot (name → why, naming the file). One broken kernelspec never hides the others."""
+    specs = manager or spec_manager()
+    good: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    try:
+        found = specs.find_kernel_specs()
+    except Exception as error:  # noqa: BLE001 - an unreadable kernels folder hides nothing else
+        log.warning("cannot list kernelspecs: %s", error)
+        found = {}
+    for name in sorted(found):
+        try:
+            spec = specs.get_kernel_spec(name)
+        except NoSuchKernel:
+            continue  # its provisioner is not installed: jupyter_client hides it too
+        except KernelSpecFileError as error:
+            broken[name] = f"{error.path} {error.reason}"
+            continue
+        except Exception as error:  # noqa: BLE001 - reported, the others still listed
+            broken[name] = str(error)
+            continue
+        good[name] = str(spec.display_name or name)
+    for name, path in _non_file_specs(specs).items():
+        if name not in good and name not in broken:
+            problem = _non_file_problem(path)
+            broken[name] = f"{problem.path} {problem.reason}"
+    return good, dict(sorted(broken.items()))
 
 
 def installed_kernels() -> dict[str, str]:
-    """Installed kernelspecs: name → display name, sorted by name."""
-    return _installed(KernelSpecManager())
+    """Installed kernelspecs that can be used: name → display name, sorted by name (broken ones
+    are left out; :func:`kernelspecs` names them)."""
+    return kernelspecs()[0]
 
 
-def _installed(manager: KernelSpecManager) -> dict[str, str]:
-    specs: dict[str, Any] = manager.get_all_specs()
-    return {
-        name: str(specs[name].get("spec", {}).get("display_name") or name) for name in sorted(specs)
-    }
+def _non_file_specs(specs: KernelSpecManager) -> dict[str, str]:
+    """Kernelspec folders whose ``kernel.json`` exists but is no regular file (a FIFO, a device, a
+    folder, a dangling link): jupyter_client skips them silently. Name → path; nothing is opened."""
+    found: dict[str, str] = {}
+    for folder in specs.kernel_dirs:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(folder, entry, "kernel.json")
+            if os.path.lexists(path) and not os.path.isfile(path):
+                found.setdefault(entry.lower(), path)
+    return found
+
+
+def _non_file_problem(path: str) -> KernelSpecFileError:
+    try:
+        read_kernel_json(path)  # refuses it after a stat, without opening it
+    except KernelSpecFileError as error:
+        return error
+    return KernelSpecFileError(path, "could not be read")
 
 
 class KernelSpecNotFound(LookupError):
     """No installed kernelspec has the requested name."""
 
-    def __init__(self, name: str, available: dict[str, str]) -> None:
+    def __init__(self, name: str, available: dict[str, str], broken: dict[str, str] | None = None) -> None:
         self.name = name
         self.available = available
+        self.broken = broken or {}
         if available:
             listed = ", ".join(f"{n} ({display})" for n, display in available.items())
             installed = f"Installed kernels: {listed}."
         else:
             installed = "No kernels are installed."
+        if self.broken:
+            installed += " Kernelspecs that cannot be used: " + "; ".join(
+                f"{n} ({why})" for n, why in self.broken.items()
+            ) + "."
         super().__init__(
             f"No kernel named {name!r}. {installed} Install one with e.g. "
             "`python -m ipykernel install --user`, or pass --kernel NAME."
         )
+
+
+def load_kernelspec(name: str, manager: KernelSpecManager | None = None) -> KernelSpec:
+    """The kernelspec ``name``, read and checked; raises :class:`KernelSpecNotFound` (with the
+    installed and the broken ones) or :class:`KernelLaunchError` (naming the broken file)."""
+    specs = manager or spec_manager()
+    try:
+        return specs.get_kernel_spec(name)
+    except NoSuchKernel:
+        pass
+    except KernelSpecFileError as error:
+        raise KernelLaunchError(f"Cannot start kernel {name!r}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - whatever jupyter_client raises, say which kernel
+        raise KernelLaunchError(f"Cannot start kernel {name!r}: its kernelspec cannot be used ({error}).") from None
+    path = _non_file_specs(specs).get(name.lower())
+    if path is not None:
+        raise KernelLaunchError(f"Cannot start kernel {name!r}: {_non_file_problem(path)}")
+    raise KernelSpecNotFound(name, *kernelspecs(specs))
 
 
 class KernelLaunchError(RuntimeError):
@@ -125,11 +285,7 @@ class LocalKernelProcess:
 
     def _load_spec(self) -> KernelSpec:
         if self._spec is None:
-            specs = KernelSpecManager()
-            try:
-                self._spec = specs.get_kernel_spec(self.kernel_name)
-            except NoSuchKernel:
-                raise KernelSpecNotFound(self.kernel_name, _installed(specs)) from None
+            self._spec = load_kernelspec(self.kernel_name)
         return self._spec
 
     @property
@@ -175,13 +331,23 @@ class LocalKernelProcess:
             raise RuntimeError("this kernel process was already started")
         spec = self._load_spec()
         self._check_executable(spec)
-        specs = KernelSpecManager()
         # In Jupyter's runtime folder, named as `jupyter console` names them: other tools (and
         # File ▸ Connect to Existing Kernel) can find a kernel Conch started.
         runtime = jupyter_runtime_dir()
-        os.makedirs(runtime, mode=0o700, exist_ok=True)
+        try:
+            os.makedirs(runtime, mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise KernelLaunchError(
+                f"Cannot start kernel {self.kernel_name!r}: Jupyter's runtime folder {runtime} cannot be "
+                f"created ({error.strerror or error}); set JUPYTER_RUNTIME_DIR to a writable folder."
+            ) from None
         connection_file = os.path.join(runtime, f"kernel-{uuid.uuid4()}.json")
-        manager = KernelManager(kernel_name=self.kernel_name, kernel_spec_manager=specs, connection_file=connection_file)
+        try:
+            manager = KernelManager(
+                kernel_name=self.kernel_name, kernel_spec_manager=spec_manager(), connection_file=connection_file
+            )
+        except Exception as error:  # noqa: BLE001 - jupyter_client's, with the kernel named
+            raise KernelLaunchError(f"Cannot start kernel {self.kernel_name!r}: {error}") from error
         env = dict(os.environ)
         # Otherwise debugpy greets the user's first execution with a warning about
         # frozen modules on stderr (ipykernel forwards fd-level output to IOPub).

@@ -87,10 +87,13 @@ class AnsiTokenizer:
         if start >= 0:
             if len(text) - start <= MAX_PARTIAL:
                 self._held = text[start:]
-            text = text[:start]
+            # The held sequence's ESC stays at the end of what is split now, alone (swallowed):
+            # a string before it must see that an ESC aborts it, as it would in one piece.
+            text = text[: start + 1]
         parts: list[str | None] = _SEPARATOR.split(text)
         parts += _NO_SEPARATOR
-        return cast(Iterator[Token], zip(parts[0::4], parts[1::4], parts[2::4], parts[3::4]))
+        run = iter(parts)  # four at a time, without four copies of a list of 4 per separator
+        return cast(Iterator[Token], zip(run, run, run, run))
 
 
 # -- SGR ------------------------------------------------------------------------
@@ -102,6 +105,9 @@ Op = tuple[int, Union[Color, bool, None]]
 _FG, _BG, _BOLD, _DIM, _ITALIC, _UNDERLINE, _INVERSE, _STRIKE = range(8)
 _DEFAULT_FIELDS: StyleFields = (None, None, False, False, False, False, False, False)
 _CACHE_SIZE = 8192
+_CACHED_PARAMS = 64
+"""Longer parameter strings are not cached: what the caches hold stays small whatever the
+output (a cache entry keeps its parameter string alive)."""
 
 # Equal styles are shared: less memory, and ``style is DEFAULT_STYLE`` is a valid test.
 _STYLES: dict[StyleFields, Style] = {_DEFAULT_FIELDS: DEFAULT_STYLE}
@@ -149,16 +155,20 @@ def apply_sgr(style: Style, params: str) -> Style:
     """
     if params == "" or params == "0":
         return DEFAULT_STYLE
+    cached = len(params) <= _CACHED_PARAMS
     key = (id(style), params)
-    hit = _SGR_CACHE.get(key)
-    if hit is not None and hit[0] is style:
-        return hit[1]
-    ops = _OPS_CACHE.get(params)
-    if ops is None:
+    if cached:
+        hit = _SGR_CACHE.get(key)
+        if hit is not None and hit[0] is style:
+            return hit[1]
+        ops = _OPS_CACHE.get(params)
+        if ops is None:
+            ops = _compile(params)
+            if len(_OPS_CACHE) >= _CACHE_SIZE:
+                _OPS_CACHE.clear()
+            _OPS_CACHE[params] = ops
+    else:
         ops = _compile(params)
-        if len(_OPS_CACHE) >= _CACHE_SIZE:
-            _OPS_CACHE.clear()
-        _OPS_CACHE[params] = ops
     f: list[Union[Color, bool, None]] = [
         style.fg, style.bg, style.bold, style.dim,
         style.italic, style.underline, style.inverse, style.strike,
@@ -173,9 +183,10 @@ def apply_sgr(style: Style, params: str) -> Style:
             _STYLES.clear()
             _STYLES[_DEFAULT_FIELDS] = DEFAULT_STYLE
         _STYLES[fields] = result
-    if len(_SGR_CACHE) >= _CACHE_SIZE:
-        _SGR_CACHE.clear()
-    _SGR_CACHE[key] = (style, result)
+    if cached:
+        if len(_SGR_CACHE) >= _CACHE_SIZE:
+            _SGR_CACHE.clear()
+        _SGR_CACHE[key] = (style, result)
     return result
 
 

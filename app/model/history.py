@@ -1,7 +1,47 @@
 """Input history of one kernel session: Up/Down walks and incremental search (Qt-free)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from typing import Final
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT: Final = 2_000_000
+"""Characters the input editor takes: more would cost seconds to insert and hundreds of
+megabytes in Qt's document (20 MB: 3.5 million lines)."""
+MAX_INPUT_LINE: Final = 100_000
+"""The longest line the input editor takes: Qt lays out a line in one go (~0.3 µs a
+character, in the GUI thread), so a longer one would stall the window."""
+MAX_TOTAL: Final = 50_000_000
+"""Characters the history keeps in all; the oldest entries go first."""
+
+
+def input_refusal(code: str) -> str | None:
+    """Why ``code`` is too big for the input editor, or None if it fits."""
+    if len(code) > MAX_INPUT:
+        return f"{_size(len(code))} is more than the editor takes ({_size(MAX_INPUT)})"
+    if has_long_line(code, MAX_INPUT_LINE):
+        longest = max(map(len, code.split("\n")))
+        return f"a line of {longest:,} characters is longer than the editor takes ({MAX_INPUT_LINE:,})"
+    return None
+
+
+def has_long_line(text: str, limit: int) -> bool:
+    """Whether a line of ``text`` is longer than ``limit`` characters. Looks for the last line
+    break in each window of ``limit + 1`` characters, so a megabyte of short lines takes about
+    ``len(text) / limit`` steps (splitting it into lines would take 20 ms)."""
+    start = 0
+    while len(text) - start > limit:
+        newline = text.rfind("\n", start, start + limit + 1)
+        if newline < 0:
+            return True
+        start = newline + 1
+    return False
+
+
+def _size(characters: int) -> str:
+    return f"{characters / 1_000_000:.1f} MB" if characters >= 100_000 else f"{characters:,} characters"
 
 
 class InputHistory:
@@ -10,10 +50,13 @@ class InputHistory:
     Entries loaded from the kernel (``history_request``) go before the ones run here, so
     a late reply never buries what was just typed. Consecutive duplicates are kept once.
     The history belongs to the session, not to a kernel process: it survives restarts.
+    Entries the editor could not take (:func:`input_refusal`) are not kept, and at most
+    ``max_total`` characters are (the oldest entries go first), so memory stays bounded.
     """
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int = 10_000, max_total: int = MAX_TOTAL) -> None:
         self.limit = limit
+        self.max_total = max_total
         self._loaded: list[str] = []
         self._local: list[str] = []
         self._entries: list[str] | None = None
@@ -22,21 +65,24 @@ class InputHistory:
     def entries(self) -> list[str]:
         """Every entry, oldest first (do not modify)."""
         if self._entries is None:
-            merged = _without_repeats([*self._loaded, *self._local])
-            self._entries = merged[-self.limit:]
+            self._entries = _bounded(_without_repeats([*self._loaded, *self._local]), self.limit, self.max_total)
         return self._entries
 
     def add(self, code: str) -> None:
-        """Remember code that was run (blank input and an immediate repeat are skipped)."""
+        """Remember code that was run (blank input, an immediate repeat and code too big
+        for the editor are skipped)."""
         code = code.rstrip("\n")
-        if not code.strip() or (self._local and self._local[-1] == code):
+        if not code.strip() or (self._local and self._local[-1] == code) or not _fits(code):
             return
         self._local.append(code)
         self._entries = None
+        self._local = _bounded(self._local, self.limit, self.max_total)
 
     def load(self, older: Iterable[str]) -> None:
-        """Put entries from the kernel's own history before everything run in this session."""
-        self._loaded = [code.rstrip("\n") for code in older if code.strip()]
+        """Put entries from the kernel's own history before everything run in this session
+        (entries that are not text are skipped)."""
+        kept = [code.rstrip("\n") for code in older if isinstance(code, str) and code.strip() and _fits(code)]
+        self._loaded = _bounded(kept, self.limit, self.max_total)
         self._entries = None
 
     def walk(self, draft: str, prefix: str = "") -> "HistoryWalk":
@@ -130,6 +176,24 @@ class HistorySearch:
             if query in entry and (entry != shown or i == self.index):
                 return i
         return None
+
+
+def _bounded(entries: list[str], limit: int, max_total: int) -> list[str]:
+    """The newest of ``entries``: at most ``limit`` of them, ``max_total`` characters in all."""
+    entries = entries[-limit:]
+    total = 0
+    for first in range(len(entries) - 1, -1, -1):
+        total += len(entries[first])
+        if total > max_total:
+            return entries[first + 1:]
+    return entries
+
+
+def _fits(code: str) -> bool:
+    refusal = input_refusal(code)
+    if refusal is not None:
+        log.info("not kept in the input history: %s", refusal)
+    return refusal is None
 
 
 def _without_repeats(entries: list[str]) -> list[str]:

@@ -50,9 +50,10 @@ class RichOutput:
         self.update(data, metadata)
 
     def update(self, data: Mapping[str, Any], metadata: Mapping[str, Any]) -> None:
-        """Replace the bundle (``update_display_data``)."""
-        self.data = dict(data)
-        self.metadata = dict(metadata)
+        """Replace the bundle (``update_display_data``). Either one that is not a mapping (a
+        kernel's mistake) counts as empty."""
+        self.data = dict(data) if isinstance(data, Mapping) else {}
+        self.metadata = dict(metadata) if isinstance(metadata, Mapping) else {}
         self.mime_type = choose_mime(self.data, self._renderable)
         self.plain = TerminalText()
         self.plain.feed(_as_text(self.data.get("text/plain", "")))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conch.app.model.outputs import RichOutput
-from conch.app.model.transcript import Cell, CellState, Notice, Transcript
+from conch.app.model.transcript import Cell, CellState, Notice, OutsideOutput, Transcript
 
 
 def input_prompt(cell: Cell) -> str:
@@ -29,11 +29,14 @@ def transcript_text(transcript: Transcript) -> str:
 
 
 def _cell_text(cell: Cell) -> str:
-    prompt = input_prompt(cell)
-    continuation = " " * (len(prompt) - 5) + "...: "
-    lines = cell.code.split("\n")
-    parts = [prompt + lines[0] + "\n"]
-    parts.extend(continuation + line + "\n" for line in lines[1:])
+    if isinstance(cell, OutsideOutput):  # a header line, as a notice reads, then the output
+        parts = [f"— {OutsideOutput.HEADER}\n"]
+    else:
+        prompt = input_prompt(cell)
+        continuation = " " * (len(prompt) - 5) + "...: "
+        lines = cell.code.split("\n")
+        parts = [prompt + lines[0] + "\n"]
+        parts.extend(continuation + line + "\n" for line in lines[1:])
     for output in cell.outputs:
         text = output.text
         if isinstance(output, RichOutput) and output.kind == "result":

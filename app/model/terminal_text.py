@@ -1,4 +1,16 @@
-"""The display-independent content of one stream output: styled lines plus a cursor."""
+"""The display-independent content of one stream output: styled lines plus a cursor.
+
+Memory follows the input. A terminal keeps its cursor inside its width; this model has no
+width, so the cursor is kept within :data:`MAX_COLUMN` columns instead, except inside text
+already written (a line longer than that, written character by character, can be walked
+along). Cursor movement to the right (``CSI C``, ``CSI G``) stops there, moving to another
+row (``CSI A B E F``) or erasing the line (``CSI 2K``) brings the cursor back within it, and
+a parameter too long to be a number counts as a huge one (so ``CSI 99999999999C`` goes to
+the limit and ``CSI 99999999999K`` erases nothing). Blanks are only ever added to reach the
+cursor, so a line costs at most ``MAX_COLUMN`` characters more than the text written into
+it; a tab adds at most 8 blanks and is never clamped (a long tab-separated line keeps its
+tab stops). Cursor movement never creates rows: only a line feed does.
+"""
 from __future__ import annotations
 
 import re
@@ -11,6 +23,14 @@ from .style import DEFAULT_STYLE, Span, Style
 
 Line = Union[str, list[Span]]
 """A line entirely in the default style is a plain ``str``; a styled one a list of spans."""
+
+MAX_COLUMN = 10_000
+"""The furthest column cursor movement can reach beyond the end of a line's text (a
+terminal's width: no real one is this wide). Writing at the column the cursor reached pads
+the line with blanks up to it, so this bounds what one escape sequence can cost."""
+
+_HUGE = 1_000_000_000
+"""What a CSI parameter of ten or more digits stands for."""
 
 CHUNK = 4096
 """Appending never copies more than about this many characters: a span (or plain line)
@@ -105,6 +125,10 @@ class TerminalText:
         self._changed: int | None = None
         self._count = 0  # line_count() as of the end of the last feed
         self._trimmed = 0
+        # drop_front took the cursor's line and left one empty line, which then counts even
+        # with the cursor at its column 0 (until the next feed), so that line_count() goes
+        # down by exactly the lines dropped.
+        self._blank_kept = False
 
     @property
     def style(self) -> Style:
@@ -120,9 +144,9 @@ class TerminalText:
 
     def line_count(self) -> int:
         """Number of visible lines (an empty last line holding the cursor at column 0
-        after a final newline is not counted)."""
+        after a final newline is not counted, except just after :meth:`drop_front`)."""
         n = len(self._lines)
-        if self._col == 0 and self._row == n - 1 and self._lines[-1] == "":
+        if self._col == 0 and self._row == n - 1 and self._lines[-1] == "" and not self._blank_kept:
             return n - 1
         return n
 
@@ -164,18 +188,27 @@ class TerminalText:
         return changed
 
     def drop_front(self, n: int) -> None:
-        """Remove the ``n`` oldest visible lines (a scrollback limit)."""
+        """Remove the ``n`` oldest visible lines (a scrollback limit); :meth:`line_count`
+        goes down by exactly ``n`` (at most the lines there are).
+
+        A cursor on a line that goes moves to the oldest line kept, in the same column (kept
+        within :data:`MAX_COLUMN` past that line's end)."""
         n = min(n, self.line_count())
         if n <= 0:
             return
         del self._lines[:n]
         self._trimmed += n
         self._count -= n
-        self._row = max(self._row - n, 0)
         if not self._lines:
             self._lines.append("")
-            self._col = 0
+            self._row = self._col = 0
+        elif self._row >= n:
+            self._row -= n
+        else:
+            self._row = 0
+            self._blank_kept = len(self._lines) == 1 and self._lines[0] == ""
         self._cur_len = _length(self._lines[self._row])
+        self._col = min(self._col, max(MAX_COLUMN, self._cur_len))
         if self._changed is not None:
             self._changed = max(self._changed - n, 0)
 
@@ -183,6 +216,7 @@ class TerminalText:
 
     def feed(self, text: str) -> None:
         """Interpret the next chunk of terminal output."""
+        self._blank_kept = False
         if not self._tokenizer.pending and _SPECIAL.search(text) is None:
             self._write_block(text)
         else:
@@ -346,7 +380,10 @@ class TerminalText:
     def _goto(self, row: int, col: int) -> None:
         if row != self._row:
             self._leave()
-        self._row, self._col, self._cur_len = row, col, _length(self._lines[row])
+        size = _length(self._lines[row])
+        if col > size and col > MAX_COLUMN:  # not carried past the clamp to another row
+            col = max(MAX_COLUMN, size)
+        self._row, self._col, self._cur_len = row, col, size
 
     def _newline(self) -> None:
         if self._row == len(self._lines) - 1:
@@ -376,7 +413,7 @@ class TerminalText:
         if final not in _MOVES or params[:1] in ("<", "=", ">", "?"):
             return  # SGR is handled by the caller; private modes etc. are ignored
         first = params.split(";", 1)[0]
-        arg = int(first) if first.isascii() and first.isdigit() and len(first) < 10 else 0
+        arg = (int(first) if len(first) < 10 else _HUGE) if first.isascii() and first.isdigit() else 0
         row, last = self._row, len(self._lines) - 1
         if final == "K" or final == "J":
             self._erase(final, arg)
@@ -387,7 +424,7 @@ class TerminalText:
         elif final == "B":
             self._goto(min(row + n, last), self._col)
         elif final == "C":
-            self._col += n
+            self._col = min(self._col + n, max(MAX_COLUMN, self._cur_len))
         elif final == "D":
             self._col = max(self._col - n, 0)
         elif final == "E":
@@ -395,7 +432,7 @@ class TerminalText:
         elif final == "F":
             self._goto(max(row - n, 0), 0)
         else:  # "G"
-            self._col = n - 1
+            self._col = min(n - 1, max(MAX_COLUMN, self._cur_len))
 
     def _erase(self, final: str, mode: int) -> None:
         lines, row, col = self._lines, self._row, self._col
@@ -421,10 +458,12 @@ class TerminalText:
             if stop > 0:
                 lines[row] = _splice(line, 0, stop, " " * stop, DEFAULT_STYLE)
                 self._mark(row)
-        elif mode == 2 and final == "K" and size:
-            lines[row] = ""
-            self._cur_len = 0
-            self._mark(row)
+        elif mode == 2 and final == "K":
+            if size:
+                lines[row] = ""
+                self._cur_len = 0
+                self._mark(row)
+            self._col = min(col, MAX_COLUMN)
 
 
 _MOVES = frozenset("ABCDEFGJK")

@@ -1,7 +1,7 @@
 """The transcript: the ordered cells (and notices) of one console, with their outputs."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import Enum
 
 from conch.app.events import Event
@@ -50,6 +50,21 @@ class Cell:
         return self.state in (CellState.OK, CellState.ERROR, CellState.ABORTED)
 
 
+class OutsideOutput(Cell):
+    """Output from outside any cell: its parent is missing or names no execution this console
+    knows (a message sent with an empty parent, output of a cell cleared away, of an execution
+    another client started before this console joined). Consecutive such outputs share one
+    entry while it is the last; it is finished from the start (never "In [*]"), shown under a
+    one-line header instead of a prompt, and its stream lines count towards (and are dropped
+    by) the scrollback like any other."""
+
+    HEADER = "output from outside any cell"
+
+    def __init__(self) -> None:
+        super().__init__("", None)
+        self.state = CellState.OK
+
+
 class Notice:
     """A line the application adds to the transcript: the kernel's banner, kernel died,
     restarted."""
@@ -94,6 +109,17 @@ class Transcript:
         self.entry_added.emit(cell)
         return cell
 
+    def outside_output(self) -> OutsideOutput:
+        """The entry for output from outside any cell: the last entry if it is one, else a new
+        one appended."""
+        last = self.entries[-1] if self.entries else None
+        if isinstance(last, OutsideOutput):
+            return last
+        entry = OutsideOutput()
+        self.entries.append(entry)
+        self.entry_added.emit(entry)
+        return entry
+
     def add_notice(self, text: str, level: str = "info") -> Notice:
         notice = Notice(text, level)
         self.entries.append(notice)
@@ -101,12 +127,20 @@ class Transcript:
         return notice
 
     def clear(self) -> None:
-        """Forget every entry (the view's "clear"); executions still running keep routing."""
+        """Forget every entry (the view's "clear"), except cells not finished yet: they stay,
+        emptied, after :attr:`cleared` (as :attr:`entry_added`), so what they print next is
+        shown, counted and trimmed like any output."""
+        unfinished = [entry for entry in self.entries if isinstance(entry, Cell) and not entry.finished]
         self.entries.clear()
         self._stream_lines = 0
         self._by_display_id.clear()
-        self._by_msg_id = {k: c for k, c in self._by_msg_id.items() if not c.finished}
+        self._by_msg_id = {cell.msg_id: cell for cell in unfinished if cell.msg_id is not None}
         self.cleared.emit()
+        for cell in unfinished:
+            cell.outputs.clear()
+            cell.clear_pending = False
+            self.entries.append(cell)
+            self.entry_added.emit(cell)
 
     def cell_for(self, msg_id: str) -> Cell | None:
         return self._by_msg_id.get(msg_id)
@@ -145,7 +179,7 @@ class Transcript:
             self._by_display_id.setdefault(output.display_id, []).append((cell, output))
         self.entry_changed.emit(cell)
 
-    def update_display(self, display_id: str, data: dict[str, object], metadata: dict[str, object]) -> bool:
+    def update_display(self, display_id: str, data: Mapping[str, object], metadata: Mapping[str, object]) -> bool:
         """Update every output shown with ``display_id``, in any cell. False if none."""
         targets = self._by_display_id.get(display_id, [])
         for cell, output in targets:

@@ -181,7 +181,8 @@ def test_connection_file_picker_lists_newest_first_and_opens_the_pick(
     folder = tmp_path / "picker"
     folder.mkdir()
     older = folder / "kernel-older.json"
-    older.write_text(json.dumps({"kernel_name": "python3"}))
+    stale = json.loads(Path(foreign_kernel.connection_file).read_text()) | {"shell_port": 1, "kernel_name": "python3"}
+    older.write_text(json.dumps(stale))  # a complete file of a kernel that has gone
     os.utime(older, (time.time() - 3600, time.time() - 3600))
     live = folder / "kernel-live.json"
     live.write_text(Path(foreign_kernel.connection_file).read_text())

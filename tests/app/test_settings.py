@@ -32,3 +32,13 @@ def test_broken_json_names_the_file_and_the_place(tmp_path: Path) -> None:
     (problem,) = settings.problems
     assert str(path) in problem and "line 1" in problem and "using defaults" in problem
     assert settings.shortcuts["execute"] == ("Return",)
+
+
+def test_a_file_that_is_not_an_object_or_not_utf8_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('["confirm_exit"]')
+    (problem,) = Settings.load(path).problems
+    assert problem == f"Settings file {path} does not hold a JSON object (it holds a list); using defaults"
+    path.write_bytes(b'{"confirm_exit": false} // caf\xe9')
+    (problem,) = Settings.load(path).problems
+    assert "byte 0xE9 at offset 30" in problem and "save the file as UTF-8" in problem

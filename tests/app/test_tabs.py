@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
@@ -147,6 +148,19 @@ def test_new_tab_with_lists_kernelspecs_by_display_name(qtbot: QtBot) -> None:
     new = window.tab_list()[1]
     wait_idle(qtbot, new)
     assert session_of(new).kernel.kernel_name == "python3"
+    close_window(qtbot, window)
+
+
+def test_new_tab_with_shows_a_broken_kernelspec_greyed_with_its_reason(qtbot: QtBot, kernelspecs: Path) -> None:
+    (kernelspecs / "mangled").mkdir()
+    (kernelspecs / "mangled" / "kernel.json").write_text('{"argv": ["python", ')
+    window = open_window(qtbot)
+    file_menu = window.menuBar().actions()[0].menu()
+    submenu = next(a.menu() for a in file_menu.actions() if a.text() == "New Tab &With")
+    submenu.aboutToShow.emit()
+    (broken,) = [a for a in submenu.actions() if a.text().startswith("mangled")]
+    assert not broken.isEnabled() and "kernel.json" in broken.toolTip()
+    assert any("(python3)" in a.text() and a.isEnabled() for a in submenu.actions())
     close_window(qtbot, window)
 
 

@@ -1,9 +1,12 @@
 """Connect ▸ Browse… opens a file dialog in Jupyter's runtime folder, and the pick is announced."""
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -70,3 +73,27 @@ def test_a_missing_runtime_folder_is_opened_not_taken_for_a_file_name(
     with qtbot.assertNotEmitted(picker.chosen):
         dialog.reject()
     assert picker.isVisible()  # cancelling the file dialog leaves the list open
+
+
+@pytest.mark.timeout(30)  # the old picker read the FIFO and waited for a writer forever
+def test_a_fifo_in_the_runtime_folder_is_listed_greyed_and_the_good_file_is_chosen(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    good = runtime / "kernel-good.json"
+    ports = {f"{name}_port": 1 + i for i, name in enumerate(("shell", "iopub", "stdin", "control", "hb"))}
+    good.write_text(json.dumps({"ip": "127.0.0.1", "key": "k", "kernel_name": "python3", **ports}))
+    os.utime(good, (0, 1_000_000))  # older than the FIFO: the good file is chosen, not the first row
+    os.mkfifo(runtime / "kernel-pipe.json")
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    picker = open_picker(qtbot)
+    rows = [picker.list.item(i) for i in range(picker.list.count())]
+    assert [row.text().split()[0] for row in rows] == ["kernel-pipe.json", "kernel-good.json"]
+    pipe, listed = rows
+    assert pipe.flags() == Qt.ItemFlag.NoItemFlags  # greyed: cannot be picked
+    assert "cannot be used: it is a named pipe (FIFO)" in pipe.text() and str(runtime) in pipe.toolTip()
+    assert "python3" in listed.text() and picker.selected() == good and picker.open_button.isEnabled()
+    with qtbot.waitSignal(picker.chosen) as blocker:
+        picker.accept()
+    assert blocker.args == [good]

@@ -331,3 +331,25 @@ def test_markdown_and_unquoted_data_images_are_decoded_once_too(qtbot: QtBot) ->
     assert abs(sized.document.idealWidth() - 304) <= 1  # its width attribute (+ the margins)
     assert abs(unquoted.document.idealWidth() - 400) <= 1
     assert markdown.document.toPlainText().startswith("Plot")
+
+
+def test_an_svg_posing_as_a_png_is_never_rendered_and_reads_no_local_file(qtbot: QtBot, console: ConsoleWidget, tmp_path: Path) -> None:
+    local = tmp_path / "secret.png"
+    marker = QImage(40, 40, QImage.Format.Format_RGB32)
+    marker.fill(QColor("#13f2a7"))
+    marker.save(str(local))
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="40">'
+        f'<image xlink:href="{local}" width="40" height="40"/></svg>'
+    )
+    assert isinstance(decode(svg.encode()), str)  # refused: not a raster image
+    payload = base64.b64encode(svg.encode()).decode()
+    run(qtbot, console, f"display({{'image/png': {payload!r}, 'text/plain': 'posing'}}, raw=True)")
+    run(qtbot, console, "print('next')")
+    console.view.flush()
+    QApplication.processEvents()
+    shown = console.view.viewport().grab().toImage()
+    assert not any(
+        shown.pixelColor(x, y).name() == "#13f2a7" for x in range(0, shown.width(), 3) for y in range(0, shown.height(), 3)
+    )
+    assert console.outputs()[-1].text == "next\n"

@@ -10,6 +10,12 @@ from PySide6.QtGui import QColor, QPainter
 from conch.widgets.theme import Metrics, Theme
 
 
+class RenderRefused(Exception):
+    """A block will not render its output (over a render budget: nesting, size, draw cost;
+    or the data is broken). The message is the one-line reason shown instead, beside the
+    output's text/plain fallback."""
+
+
 class TextPosition(NamedTuple):
     """A caret position inside a block: line index and column."""
 

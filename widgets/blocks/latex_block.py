@@ -11,11 +11,17 @@ from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Metrics, Theme
 
 _PAD = 4
+SHOWN_SOURCE = 2_000
+"""Characters of a formula's source shown while it is typeset, or instead of it."""
+_SOURCE = Style(italic=True)
+_REASON = Style(dim=True)
 
 
 class LatexBlock(Block):
     """Asks the shared :class:`LatexRenderer` for its image; shows the source meanwhile,
-    and the source with the reason when the formula cannot be typeset."""
+    and the source with the reason (on a line of its own) when the formula cannot be typeset
+    (a parse error, "too long to typeset (N characters)", "typesetting took too long"). A long
+    source shows its first :data:`SHOWN_SOURCE` characters; copying takes all of it."""
 
     def __init__(
         self,
@@ -37,10 +43,23 @@ class LatexBlock(Block):
         if isinstance(result, QImage) and not result.isNull():
             return result
         if self._text is None or self._shown is not result:
-            note = "" if result is None else f"   (not typeset: {result})"
-            self._text = TextBlock(StaticLines.plain(self.latex + note, Style(italic=True)))
+            source = self.latex
+            if len(source) > SHOWN_SOURCE:
+                source = f"{source[:SHOWN_SOURCE]}… ({len(source) - SHOWN_SOURCE:,} more characters)"
+            lines = [[(line, _SOURCE)] for line in source.split("\n")]
+            if result is not None:
+                lines.append([(f"(not typeset: {result})", _REASON)])
+            self._text = TextBlock(StaticLines(lines))
             self._shown = result
         return self._text
+
+    def shown_text(self) -> str:
+        """What the block shows as text ("" once the formula is an image)."""
+        state = self._state()
+        if isinstance(state, QImage):
+            return ""
+        source = state.source
+        return "\n".join(source.line_text(i) for i in range(source.line_count()))
 
     def layout(self, metrics: Metrics, width: int) -> int:
         state = self._state()

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import time
+from typing import Any, NamedTuple
 
 import shiboken6
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QUrl
@@ -21,8 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from conch.widgets.blocks.base import Block, TextPosition, tint_selected
+from conch.widgets.blocks.base import Block, RenderRefused, TextPosition, tint_selected
 from conch.widgets.image_decoder import DecodeJob, ImageDecoder, decode, device_pixel_ratio, probe, scaled_size
+from conch.widgets.render_budget import OverBudget, check_html, check_markdown, is_raster_base64
 from conch.widgets.theme import Metrics, Theme
 
 # Qt rich text understands a subset of CSS; these make pandas tables look like tables.
@@ -43,10 +45,23 @@ _MARKDOWN = QTextDocument.MarkdownFeature(
 
 
 class SafeDocument(QTextDocument):
-    """A QTextDocument that loads nothing from the network or the file system.
+    """A QTextDocument that loads nothing from the network or the file system, and refuses
+    documents over their render budget.
 
-    Only images embedded as ``data:`` URLs are shown; every other resource is refused.
-    (QTextDocument never runs scripts.)
+    Only images embedded as base64 ``data:`` URLs in a raster format (PNG, JPEG, GIF, BMP,
+    WebP: never SVG, which Qt's image reader would render with its references) are shown.
+    Every other resource gets a harmless answer from :meth:`loadResource`: a transparent
+    pixel for an image (``<img src>``, CSS ``background-image``, Markdown ``![]()``), an empty
+    style sheet for ``<link>`` and ``@import``. Never nothing: when ``loadResource`` returns
+    nothing, Qt's image handler reads the path from the disk itself (``/abs/x.png``,
+    ``file://``, or relative to the working directory). (QTextDocument never runs scripts.)
+
+    :meth:`setHtml` and :meth:`setMarkdown` raise
+    :class:`~conch.widgets.blocks.base.RenderRefused` for a document over its render budget
+    (:mod:`conch.widgets.render_budget`), before Qt parses it: nesting, size and table
+    layout costs that Qt could not stop once started. (A ``QTextEdit.setHtml`` goes to
+    Qt's own ``QTextDocument::setHtml``, past these checks; resources are refused all the
+    same.)
 
     Each embedded image is decoded once per document (Qt caches only what :meth:`addResource`
     stores, not what :meth:`loadResource` returns), at the size it is shown: its
@@ -71,33 +86,51 @@ class SafeDocument(QTextDocument):
         self._surface: QWidget | None = None
 
     def setHtml(self, html: str) -> None:  # noqa: N802 - Qt API
-        self._forget_images()
-        super().setHtml(self._lift_data_urls(html))
-        self._name_embedded_images()
+        lifted = lift_data_urls(html)
+        check_budget(lifted.text, markdown=False)
+        self.load(lifted, markdown=False)
 
     def setMarkdown(  # noqa: N802 - Qt API
         self,
         markdown: str,
         features: QTextDocument.MarkdownFeature = QTextDocument.MarkdownFeature.MarkdownDialectGitHub,
     ) -> None:
+        lifted = lift_data_urls(markdown)
+        check_budget(lifted.text, markdown=True)
+        self.load(lifted, markdown=True, features=features)
+
+    def load(
+        self,
+        lifted: Lifted,
+        *,
+        markdown: bool,
+        features: QTextDocument.MarkdownFeature = QTextDocument.MarkdownFeature.MarkdownDialectGitHub,
+    ) -> None:
+        """Fill the document with a text whose ``data:`` URLs :func:`lift_data_urls` has
+        lifted out, and whose budget the caller has checked (:func:`check_budget`)."""
         self._forget_images()
-        super().setMarkdown(self._lift_data_urls(markdown), features)
+        self._sources.update(lifted.sources)
+        if markdown:
+            super().setMarkdown(lifted.text, features)
+        else:
+            super().setHtml(lifted.text)
         self._name_embedded_images()
 
     def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 - Qt override
         if kind != QTextDocument.ResourceType.ImageResource.value:
-            return None
+            return ""  # a style sheet (<link>, @import) or anything else: empty
         name = url.toString()
         if url.scheme() == _EMBEDDED:
             source, uses, later = self._sources.pop(name, None), self._uses.get(name, []), True
         elif url.scheme() == "data":  # not renamed (a document filled through QTextEdit)
             source, uses, later = name, [], False
-        else:
-            return None
+        else:  # a file (absolute, relative, file:), the network, a Qt resource: nothing shown
+            return self._answer(kind, url, _transparent_pixel())
         header, _, payload = (source or "").partition(",")
-        natural = probe(payload) if ";base64" in header else None
+        raster = ";base64" in header and is_raster_base64(payload)
+        natural = probe(payload) if raster else None
         if not isinstance(natural, QSize):
-            return None  # Qt shows (and caches) its "broken image" icon
+            return self._answer(kind, url, _broken_image())
         room = self._room(self.textWidth())
         target = scaled_size(natural, _needed_width(natural, uses, room), device_pixel_ratio())
         record = _Embedded(url, natural, target, fit=not uses or any(w <= 0 and h <= 0 for w, h in uses))
@@ -112,6 +145,11 @@ class SafeDocument(QTextDocument):
             record.pixels = result
         self._embedded[name] = record
         image = record.shown(room)
+        self.addResource(kind, url, image)
+        return image
+
+    def _answer(self, kind: int, url: QUrl, image: QImage) -> QImage:
+        """``image`` for ``url``, kept so that Qt asks no more (it asks at every paint)."""
         self.addResource(kind, url, image)
         return image
 
@@ -164,38 +202,6 @@ class SafeDocument(QTextDocument):
         self._spans.clear()
         self._embedded.clear()  # answers still on their way find no record and are dropped
 
-    def _lift_data_urls(self, text: str) -> str:
-        """``text`` with each image ``data:`` URL (an HTML ``src="data:…"``, a Markdown
-        ``](data:…)``) replaced by its ``conch-embedded:N`` key: Qt's parser then reads
-        kilobytes, not the megabytes of the pixels."""
-        parts: list[str] = []
-        keys: dict[str, str] = {}
-        start = 0
-        at = text.find("data:")
-        while at > 0:
-            opener = text[at - 1]
-            end = -1
-            if opener in "\"'" and _SRC_ATTRIBUTE.search(text, max(0, at - 40), at - 1):
-                end = text.find(opener, at)
-            elif opener == "(" and text[at - 2 : at - 1] == "]":
-                ends = [e for e in (text.find(")", at), text.find(" ", at)) if e >= 0]
-                end = min(ends) if ends else -1
-            if end < 0:
-                at = text.find("data:", at + 5)
-                continue
-            url = text[at:end]
-            key = keys.get(url)
-            if key is None:
-                key = keys[url] = self._new_key()
-                self._sources[key] = url
-            parts += [text[start:at], key]
-            start = end
-            at = text.find("data:", end)
-        if not parts:
-            return text
-        parts.append(text[start:])
-        return "".join(parts)
-
     def _new_key(self) -> str:
         return f"{_EMBEDDED}:{len(self._sources) + len(self._embedded) + 1}"
 
@@ -238,6 +244,74 @@ class SafeDocument(QTextDocument):
 
 _EMBEDDED = "conch-embedded"
 _SRC_ATTRIBUTE = re.compile(r"\bsrc\s*=\s*\Z", re.IGNORECASE)
+
+
+class Lifted(NamedTuple):
+    """A document's text with its image ``data:`` URLs replaced by ``conch-embedded:N`` keys,
+    and the URL of each key."""
+
+    text: str
+    sources: dict[str, str]
+
+
+def lift_data_urls(text: str) -> Lifted:
+    """``text`` with each image ``data:`` URL (an HTML ``src="data:…"``, a Markdown
+    ``](data:…)``) replaced by a ``conch-embedded:N`` key: Qt's parser then reads kilobytes,
+    not the megabytes of the pixels (and the render budget counts what Qt parses)."""
+    parts: list[str] = []
+    sources: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    start = 0
+    at = text.find("data:")
+    while at > 0:
+        opener = text[at - 1]
+        end = -1
+        if opener in "\"'" and _SRC_ATTRIBUTE.search(text, max(0, at - 40), at - 1):
+            end = text.find(opener, at)
+        elif opener == "(" and text[at - 2 : at - 1] == "]":
+            ends = [e for e in (text.find(")", at), text.find(" ", at)) if e >= 0]
+            end = min(ends) if ends else -1
+        if end < 0:
+            at = text.find("data:", at + 5)
+            continue
+        url = text[at:end]
+        key = keys.get(url)
+        if key is None:
+            key = keys[url] = f"{_EMBEDDED}:{len(sources) + 1}"
+            sources[key] = url
+        parts += [text[start:at], key]
+        start = end
+        at = text.find("data:", end)
+    if not parts:
+        return Lifted(text, sources)
+    parts.append(text[start:])
+    return Lifted("".join(parts), sources)
+
+
+def check_budget(text: str, *, markdown: bool) -> None:
+    """Raise :class:`RenderRefused` if ``text`` (HTML or Markdown, ``data:`` URLs lifted) is
+    over its render budget."""
+    try:
+        if markdown:
+            check_markdown(text)
+        else:
+            check_html(text)
+    except OverBudget as refused:
+        raise RenderRefused(str(refused)) from None
+
+
+def _transparent_pixel() -> QImage:
+    image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    return image
+
+
+def _broken_image() -> QImage:
+    """Qt's own "broken image" icon (from its resources, not the file system)."""
+    image = QImage(":/qt-project.org/styles/commonstyle/images/file-16.png")
+    return image if not image.isNull() else _transparent_pixel()
+
+
 _DECODE_NOW_CHARS = 48_000
 """Embedded images up to this much base64 (36 KB: icons, small plots; a few ms) are decoded at
 once, without a placeholder."""
@@ -316,8 +390,19 @@ def _needed_width(pixels: QSize, sizes: list[tuple[float, float]], room: float) 
     return widest
 
 
+_SLOW_LAYOUT = 0.2
+"""Seconds: a document whose layout takes longer keeps the width of its first layout."""
+
+
 class RichTextBlock(Block):
-    """Formatted text from ``text/html`` or ``text/markdown``; selectable as plain text."""
+    """Formatted text from ``text/html`` or ``text/markdown``; selectable as plain text.
+
+    The render budget is checked in the constructor, before Qt sees the text: over it, the
+    block raises :class:`RenderRefused` (the view shows the output's text instead, and why).
+    What is accepted can still take up to a second or two to lay out (a 20 000-row table);
+    a document whose layout took longer than 200 ms keeps the width of that layout: resizing
+    the view does not pay for it again (it scrolls sideways when the view is narrower, as a
+    wide table does; a new font size lays it out again)."""
 
     def __init__(
         self,
@@ -331,12 +416,19 @@ class RichTextBlock(Block):
         self.gutter = gutter
         self.gutter_color = gutter_color
         self.fallback_text = fallback_text
-        self._source = source
+        lifted = lift_data_urls(source)
+        check_budget(lifted.text, markdown=markdown)
+        self._lifted: Lifted | None = lifted
         self._markdown = markdown
         self._document: SafeDocument | None = None
         self._width = -1
+        self._point_size = -1.0
         self._height = 0
         self._natural = 0.0
+        self.layout_seconds = 0.0
+        """How long the last layout took."""
+        self.frozen = False
+        """The layout keeps its width (it took longer than ``_SLOW_LAYOUT``)."""
 
     @property
     def document(self) -> SafeDocument:
@@ -349,30 +441,37 @@ class RichTextBlock(Block):
             option = QTextOption()
             option.setWrapMode(QTextOption.WrapMode.WordWrap)
             document.setDefaultTextOption(option)
+            lifted = self._lifted or Lifted("", {})
+            self._lifted = None  # the document holds it now
+            document.load(lifted, markdown=self._markdown, features=_MARKDOWN)  # checked in __init__
             if self._markdown:
-                document.setMarkdown(self._source, _MARKDOWN)
                 _underline_links(document)
-            else:
-                document.setHtml(self._source)
             self._document = document
         return self._document
 
     def layout(self, metrics: Metrics, width: int) -> int:
-        if width != self._width or self._document is None:
-            document = self.document
-            document.setDefaultFont(_proportional(metrics))
-            document.fit_images(width)  # embedded images: no wider than the text, no new decode
-            document.setTextWidth(width)
-            # Paragraphs wrap at the width; a wide table or ``pre`` keeps its natural width,
-            # which makes the document wider than ``width`` (the view scrolls it).
-            self._width = width
-            size = document.size()
-            self._natural = size.width()
-            self._height = int(size.height() + 0.999)
+        point_size = metrics.font.pointSizeF()
+        if self._document is not None and point_size == self._point_size and (width == self._width or self.frozen):
+            return self._height
+        document = self.document
+        started = time.perf_counter()
+        document.setDefaultFont(_proportional(metrics))
+        document.fit_images(width)  # embedded images: no wider than the text, no new decode
+        document.setTextWidth(width)
+        # Paragraphs wrap at the width; a wide table or ``pre`` keeps its natural width,
+        # which makes the document wider than ``width`` (the view scrolls it).
+        size = document.size()
+        self.layout_seconds = time.perf_counter() - started
+        self.frozen = self.frozen or self.layout_seconds > _SLOW_LAYOUT
+        self._width = width
+        self._point_size = point_size
+        self._natural = size.width()
+        self._height = int(size.height() + 0.999)
         return self._height
 
     def natural_width(self) -> float:
-        return self._natural
+        # A frozen layout is as wide as it was laid out, whatever the view's width is now.
+        return max(self._natural, float(self._width)) if self.frozen else self._natural
 
     def pending_images(self) -> int:
         """Embedded images still being decoded (their placeholders show meanwhile)."""

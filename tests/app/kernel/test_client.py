@@ -380,3 +380,96 @@ def test_shutdown_request_ends_the_kernel_process(
     assert kernel_process.exit_code == 0
     kernel.client.mark_dead("kernel exited")
     assert kernel.client.status == "dead" and kernel.statuses[-1] == "dead"
+
+
+# -- a kernel that never publishes its idle status ----------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clocked() -> Iterator[tuple[ScriptedTransport, KernelClient, Recorder, FakeClock]]:
+    transport, clock = ScriptedTransport(), FakeClock()
+    client = KernelClient(transport, Session(key=b"k"), clock=clock)
+    recorder = Recorder(client)
+    client.start()
+    transport.make_ready()
+    yield transport, client, recorder, clock
+    client.close()
+
+
+def tick(client: KernelClient, clock: FakeClock, seconds: float = 0.5) -> list[str]:
+    """Time passes; the session's timer asks the client to look for overdue executions."""
+    clock.now += seconds
+    return client.finish_overdue()
+
+
+def test_a_reply_without_idle_finishes_after_the_grace_period_of_silence(clocked: Any) -> None:
+    from conch.app.kernel.client import IDLE_GRACE
+
+    transport, client, rec, clock = clocked
+    msg_id = client.execute("print(1)")
+    request = transport.last("execute_request")
+    transport.status("busy", request)
+    transport.deliver(SHELL, "execute_reply", {"status": "ok", "execution_count": 1}, request)
+    assert client.awaiting_idle
+    finished: list[str] = []
+    for _ in range(int(IDLE_GRACE / 0.5)):  # not within the grace period
+        finished += tick(client, clock)
+    assert finished == [] and rec.finished == [] and client.status == "busy"
+    finished += tick(client, clock)
+    assert finished == [msg_id] and rec.finished_ids() == [msg_id]
+    assert client.status == "idle" and not client.awaiting_idle
+    transport.status("idle", request)  # a late idle is harmless: no second finish
+    transport.deliver(SHELL, "execute_reply", {"status": "ok"}, request)
+    assert tick(client, clock, 10) == [] and rec.finished_ids() == [msg_id]
+
+
+def test_iopub_traffic_after_the_reply_postpones_finishing_without_idle(clocked: Any) -> None:
+    transport, client, rec, clock = clocked
+    msg_id = client.execute("flood()")
+    request = transport.last("execute_request")
+    transport.deliver(SHELL, "execute_reply", {"status": "ok"}, request)
+    for i in range(20):  # output still being drained (a backlog behind the reply): keep waiting
+        transport.deliver(IOPUB, "stream", {"name": "stdout", "text": f"{i}\n"}, request)
+        assert tick(client, clock) == []
+    # A stalled event loop: the first look after a long pause never counts as silence.
+    assert tick(client, clock, 30) == []
+    transport.status("idle", request)  # the idle was only late
+    assert rec.finished_ids() == [msg_id]
+
+
+def test_no_reply_means_still_running_however_long_it_takes(clocked: Any) -> None:
+    transport, client, rec, clock = clocked
+    running = client.execute("import time; time.sleep(3600)")
+    request = transport.last("execute_request")
+    transport.status("busy", request)
+    transport.deliver(STDIN, "input_request", {"prompt": "x?", "password": False}, request)
+    for _ in range(100):  # a long cell, waiting for input too: its reply comes at its end
+        assert tick(client, clock, 60) == []
+    assert rec.finished == [] and client.status == "busy"
+    transport.deliver(SHELL, "execute_reply", {"status": "ok"}, request)
+    transport.status("idle", request)
+    assert rec.finished_ids() == [running]
+
+
+def test_a_real_kernel_that_stops_publishing_status_still_finishes(qtbot: QtBot, kernel: Recorder) -> None:
+    client = kernel.client
+    sabotage = client.execute("get_ipython().kernel._publish_status = lambda *args, **kwargs: None")
+
+    def finished(msg_id: str) -> bool:
+        client.finish_overdue()  # what the session's timer does
+        return msg_id in kernel.finished_ids()
+
+    qtbot.waitUntil(lambda: finished(sabotage), timeout=8_000)
+    assert kernel.reply_for(sabotage)["content"]["status"] == "ok"
+    assert [m["content"]["execution_state"] for m in kernel.outputs_for(sabotage, "status")] == ["busy"]
+    next_id = client.execute("print('next')")
+    qtbot.waitUntil(lambda: finished(next_id), timeout=8_000)
+    assert kernel.stream_text(next_id) == "next\n" and client.status == "idle"

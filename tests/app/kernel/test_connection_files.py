@@ -35,6 +35,8 @@ def test_listing_is_newest_first_and_names_the_kernel(tmp_path: Path) -> None:
     listed = list_connection_files(tmp_path)
     assert [(f.path.name, f.kernel_name) for f in listed] == [
         ("kernel-new.json", "bash"), ("kernel-broken.json", ""), ("kernel-old.json", "python3")]
+    assert [bool(f.problem) for f in listed] == [False, True, False]
+    assert "not valid JSON" in listed[1].problem
     assert newest_connection_file(tmp_path).name == "kernel-new.json"
     with pytest.raises(ConnectionFileError, match="No kernel connection files"):
         newest_connection_file(tmp_path / "empty")
@@ -56,6 +58,12 @@ def test_names_resolve_like_jupyter_console_existing(tmp_path: Path) -> None:
         ({"ip": "127.0.0.1"}, "lacks key, shell_port"),
         ({**GOOD, "hb_port": 0}, "invalid ports: hb_port"),
         ({**GOOD, "transport": "udp"}, "unknown transport"),
+        ({**GOOD, "hb_port": True}, "invalid ports: hb_port"),
+        ({**GOOD, "key": 1234}, "invalid key"),
+        ({**GOOD, "key": "clé"}, "invalid key"),
+        ({**GOOD, "ip": ["127.0.0.1"]}, "invalid ip"),
+        ({**GOOD, "signature_scheme": "hmac-nothing"}, "unknown signature_scheme 'hmac-nothing'"),
+        ("[" * 10 + "]" * 10, "more than 8 levels deep"),
     ],
 )
 def test_bad_files_are_named_with_the_problem(tmp_path: Path, content: object, message: str) -> None:
@@ -70,3 +78,20 @@ def test_a_good_file_gets_defaults_and_a_missing_one_says_so(tmp_path: Path) -> 
     assert info["transport"] == "tcp" and info["signature_scheme"] == "hmac-sha256"
     with pytest.raises(ConnectionFileError, match="does not exist"):
         read_connection_file(tmp_path / "kernel-gone.json")
+
+
+def test_fifos_and_broken_files_are_listed_with_the_reason_and_never_block(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "kernel-pipe.json")  # read, it would block until someone writes
+    (tmp_path / "kernel-folder.json").mkdir()
+    (tmp_path / "kernel-latin.json").write_bytes(b'{"ip": "caf\xe9"}')
+    started = time.monotonic()
+    listed = {f.path.name: f.problem for f in list_connection_files(tmp_path)}
+    assert time.monotonic() - started < 2
+    assert "named pipe (FIFO)" in listed["kernel-pipe.json"]
+    assert "is a folder" in listed["kernel-folder.json"]
+    assert "not UTF-8" in listed["kernel-latin.json"]
+    with pytest.raises(ConnectionFileError, match="No usable kernel connection files") as caught:
+        newest_connection_file(tmp_path)
+    assert "kernel-pipe.json" in str(caught.value) and "named pipe" in str(caught.value)
+    write(tmp_path, "kernel-good.json", GOOD, age=3600)  # older than the broken ones, but usable
+    assert newest_connection_file(tmp_path).name == "kernel-good.json"

@@ -154,9 +154,10 @@ def test_observers_hear_about_every_change() -> None:
     transcript.cleared.connect(lambda: seen.append("cleared"))
     transcript.add_cell("x", "m1")
     router.handle_iopub(msg("stream", "m1", name="stdout", text="x"))
+    router.finish("m1", {"content": {"status": "ok"}})
     transcript.add_notice("Kernel restarted")
     transcript.clear()
-    assert seen == ["added", "changed", "added", "cleared"]
+    assert seen == ["added", "changed", "changed", "added", "cleared"]
     assert transcript.entries == []
 
 
@@ -260,3 +261,87 @@ def test_a_banner_notice_reads_as_plain_text() -> None:
     transcript.add_notice("Python 3.11\nIPython 9", "banner")
     transcript.add_notice("Kernel restarted", "info")
     assert transcript_text(transcript) == "Python 3.11\nIPython 9\n\n— Kernel restarted\n"
+
+
+# -- output from outside any cell (no parent, or a parent no execution here knows) ------------
+
+
+def stray(msg_type: str, parent: dict[str, Any] | None = None, **content: Any) -> dict[str, Any]:
+    """An iopub message whose parent header is empty (or the given one)."""
+    return {"header": {"msg_type": msg_type, "msg_id": "stray"}, "parent_header": parent or {}, "content": content}
+
+
+def test_output_without_a_parent_shares_one_finished_entry_until_a_real_cell() -> None:
+    from conch.app.model.transcript import OutsideOutput
+
+    transcript, router = make()
+    router.handle_iopub(stray("stream", name="stdout", text="a\n"))
+    router.handle_iopub(stray("stream", {"msg_id": ""}, name="stdout", text="b\n"))
+    router.handle_iopub(msg("stream", "nobody-knows", name="stdout", text="c\n"))  # unknown parent
+    router.handle_iopub(stray("display_data", data={"text/plain": "d"}, metadata={}))
+    (outside,) = transcript.entries
+    assert isinstance(outside, OutsideOutput) and outside.finished and not outside.foreign
+    assert [o.text for o in outside.outputs] == ["a\nb\nc\n", "d"]
+    cell = transcript.add_cell("print(1)", "m1")
+    router.handle_iopub(msg("execute_input", "m1", code="print(1)", execution_count=1))
+    router.handle_iopub(stray("stream", name="stdout", text="e\n"))  # after a real cell: a new entry
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="1\n"))  # the cell still gets its own
+    router.finish("m1", {"content": {"status": "ok", "execution_count": 1}})
+    router.handle_iopub(stray("stream", name="stdout", text="f\n"))  # still the last entry: shared
+    assert [type(e).__name__ for e in transcript.entries] == ["OutsideOutput", "Cell", "OutsideOutput"]
+    assert cell.outputs[0].text == "1\n" and transcript.entries[2].outputs[0].text == "e\nf\n"  # type: ignore[union-attr]
+    text = transcript_text(transcript)
+    assert "In [*]" not in text and "In []" not in text
+    assert text == (
+        "— output from outside any cell\na\nb\nc\nd\n\n"
+        "In [1]: print(1)\n1\n\n"
+        "— output from outside any cell\ne\nf\n"
+    )
+
+
+def test_a_notice_also_ends_the_shared_outside_entry() -> None:
+    transcript, router = make()
+    router.handle_iopub(stray("stream", name="stdout", text="a\n"))
+    transcript.add_notice("Kernel restarted")
+    router.handle_iopub(stray("stream", name="stdout", text="b\n"))
+    assert [type(e).__name__ for e in transcript.entries] == ["OutsideOutput", "Notice", "OutsideOutput"]
+
+
+def test_clear_output_without_a_parent_adds_nothing_and_clears_only_outside_output() -> None:
+    transcript, router = make()
+    router.handle_iopub(stray("clear_output", wait=False))
+    assert transcript.entries == []
+    router.handle_iopub(stray("stream", name="stdout", text="progress 1\n"))
+    router.handle_iopub(stray("clear_output", wait=True))
+    router.handle_iopub(stray("stream", name="stdout", text="progress 2\n"))
+    (outside,) = transcript.entries
+    assert [o.text for o in outside.outputs] == ["progress 2\n"]  # type: ignore[union-attr]
+    assert transcript.stream_line_count() == 1
+
+
+def test_foreign_executions_still_open_foreign_cells_beside_outside_output() -> None:
+    from conch.app.model.transcript import Cell, OutsideOutput
+
+    transcript, router = make()
+    router.handle_iopub(stray("stream", name="stdout", text="stray\n"))
+    router.handle_iopub(msg("execute_input", "other", code="x = 1", execution_count=2))
+    router.handle_iopub(msg("stream", "other", name="stdout", text="hi\n"))
+    router.handle_iopub(msg("status", "other", execution_state="idle"))
+    outside, foreign = transcript.entries
+    assert isinstance(outside, OutsideOutput) and type(foreign) is Cell and foreign.foreign
+    assert foreign.state is CellState.OK and foreign.outputs[0].text == "hi\n"  # type: ignore[union-attr]
+    assert [o.text for o in outside.outputs] == ["stray\n"]  # type: ignore[union-attr]
+
+
+def test_outside_output_counts_towards_the_scrollback_and_is_dropped_like_old_output() -> None:
+    transcript = Transcript(max_lines=100)
+    router = OutputRouter(transcript)
+    for i in range(150):  # 150 messages, one line each: one entry, not 150
+        router.handle_iopub(stray("stream", name="stdout", text=f"stray {i}\n"))
+    assert len(transcript.entries) == 1
+    assert transcript.stream_line_count() == 150  # not trimmed yet: trims come 1 % (at least 100) over
+    cell = transcript.add_cell("flood", "m1")
+    router.handle_iopub(msg("stream", "m1", name="stdout", text="".join(f"line {i}\n" for i in range(160))))
+    outside = transcript.entries[0]
+    assert outside.outputs == []  # type: ignore[union-attr]  # the oldest output went first, whole
+    assert transcript.stream_line_count() == 100 and cell.outputs[0].text.startswith("line 60\n")

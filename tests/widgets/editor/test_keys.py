@@ -48,6 +48,19 @@ def test_ctrl_l_clears_the_transcript_and_standard_editing_keys_work(qtbot: QtBo
     assert console.editor.code() == "abc Xdef"
 
 
+def test_ctrl_l_while_a_cell_runs_keeps_it_and_shows_what_it_prints_next(qtbot: QtBot, console: ConsoleWidget) -> None:
+    with qtbot.waitSignal(console.execution_finished, timeout=30000):
+        console.execute("print('old output')")
+    with qtbot.waitSignal(console.execution_finished, timeout=30000):
+        console.execute("import time\nprint('first', flush=True)\ntime.sleep(0.5)\nprint('second')")
+        qtbot.waitUntil(lambda: len(console.outputs()) == 2, timeout=10000)
+        press(qtbot, console, Qt.Key.Key_L, CTRL)
+        assert console.outputs() == []
+        assert console.transcript_text().startswith("In [*]: import time")  # the running cell stays
+    assert [output.text for output in console.outputs()] == ["second\n"]
+    assert "old output" not in console.transcript_text()
+
+
 def test_a_user_shortcut_replaces_the_default(qtbot: QtBot, kernel: KernelSession, tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"shortcuts": {"execute_now": "Ctrl+J", "clear_transcript": []}}')
