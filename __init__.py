@@ -3,7 +3,7 @@
 The embedding API is imported lazily so that ``conch --version`` and the
 Qt-free model never pull in Qt::
 
-    from conch import ConsoleWidget, start_kernel
+    from conch import ConsoleWidget, attach_kernel, start_kernel
 """
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["ConsoleWidget", "start_kernel", "__version__"]
+__all__ = ["ConsoleWidget", "attach_kernel", "start_kernel", "__version__"]
 
 # Conch's own diagnostics go where the host application sends its logs, never to a bare
 # stderr (inside a kernel that would land in the user's output); the user sees notices.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
-    from conch.app.kernel_session import start_kernel
+    from conch.app.kernel_session import attach_kernel, start_kernel
     from conch.widgets.console import ConsoleWidget
 
 
@@ -31,4 +31,8 @@ def __getattr__(name: str) -> Any:
         from conch.app.kernel_session import start_kernel
 
         return start_kernel
+    if name == "attach_kernel":
+        from conch.app.kernel_session import attach_kernel
+
+        return attach_kernel
     raise AttributeError(f"module 'conch' has no attribute {name!r}")

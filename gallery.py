@@ -260,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from conch import ConsoleWidget, start_kernel
+    from conch.app.kernel.status import KernelStatus
     from conch.widgets.latex_renderer import LatexRenderer
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gallery: {error}", file=sys.stderr)
         return 2
     try:
-        _wait(lambda: kernel.status == "idle" and kernel.client.kernel_info is not None, 60, "the kernel")
+        _wait(lambda: kernel.status is KernelStatus.IDLE and kernel.client.kernel_info is not None, 60, "the kernel")
         console = ConsoleWidget(kernel)
         console.resize(args.width, 400)
         console.show()

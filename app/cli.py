@@ -14,6 +14,8 @@ from conch.app.quit_signals import SignalPipe, TwoStageQuit
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from conch.app.kernel.server_url import ServerAddress
+
 EXIT_USAGE = 2
 EXIT_NO_DISPLAY = 3
 
@@ -38,6 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="connect to a kernel that is already running, through its connection file (a path, or a "
         "name in Jupyter's runtime folder such as kernel-1234.json); without FILE, the newest one there",
+    )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="start the kernel on a Jupyter Server, JupyterHub user server or Kernel Gateway at URL "
+        "(e.g. http://host:8888/?token=… or https://hub.example.org/user/ada/); with --existing ID, "
+        "attach to the kernel with that id there",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="the server's token (else the URL's ?token=, else $JUPYTER_TOKEN, else you are asked)",
+    )
+    parser.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="certificates to trust for an https server besides the system's (a self-signed one)",
     )
     parser.add_argument(
         "--startup-times",
@@ -81,6 +100,27 @@ def display_problem() -> str | None:
     return xcb_problem(os.environ)
 
 
+def server_target(args: argparse.Namespace) -> tuple["ServerAddress | None", str | None]:
+    """The server ``--server`` names, with its token (asked for on the terminal when there is
+    none and one is there to ask), or a problem to report."""
+    from conch.app.kernel.server_url import parse_server_url
+
+    try:
+        address = parse_server_url(args.server, token=args.token)
+    except ValueError as error:
+        return None, str(error)
+    if args.existing == "":
+        return None, "--existing with --server needs a kernel id (File ▸ Connect to Server… lists them)"
+    if args.ca_file is not None and not os.path.isfile(args.ca_file):
+        return None, f"--ca-file {args.ca_file}: no such file"
+    if address.token is None and sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        typed = getpass.getpass(f"Token for {address.display_name} (Enter for none): ")
+        address = address.with_token(typed.strip() or None)
+    return address, None
+
+
 def existing_connection_file(name: str) -> tuple["Path | None", str | None]:
     """The connection file ``--existing`` names (the newest one for ""), or a problem to report."""
     from conch.app.kernel.connection_files import (
@@ -112,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     existing = None
-    if args.existing is not None:
+    server = None
+    if args.server is not None:
+        server, problem = server_target(args)
+    elif args.existing is not None:
         existing, problem = existing_connection_file(args.existing)
     else:
         problem = kernel_problem(args.kernel)
@@ -125,7 +168,7 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         return EXIT_NO_DISPLAY
 
     launched = None
-    if existing is None:
+    if existing is None and server is None:
         # Launch the kernel first: it boots on another core while Qt builds the window.
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound, LocalKernelProcess
 
@@ -160,14 +203,21 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
 
     window.show()
     QTimer.singleShot(0, lambda: milestone("window-shown"))
-    tab = window.new_tab(launched=launched) if existing is None else window.new_tab(connection_file=existing)
+    if server is not None:
+        ca_file = args.ca_file or window.settings.ca_file
+        tab = window.new_server_tab(server, args.kernel, kernel_id=args.existing or None, ca_file=ca_file)
+    elif existing is None:
+        tab = window.new_tab(launched=launched)
+    else:
+        tab = window.new_tab(connection_file=existing)
 
     reported: list[str] = []
 
     def on_tab_state() -> None:
         console = tab.console
-        ready = console is not None and console.kernel.status in ("idle", "busy")
-        if (ready or tab.error is not None) and not reported:
+        ready = console is not None and console.kernel.status.ready
+        failed = tab.error is not None or (console is not None and console.kernel.status.gone)
+        if (ready or failed) and not reported:
             reported.append("prompt-ready" if ready else "kernel-failed")
             milestone(reported[0])
             if args.quit_when_ready:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
 
-from jupyter_client.session import Session
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from conch.app.kernel.client import KernelClient, ReplyHandler
 from conch.app.kernel.launcher import LocalKernelProcess
+from conch.app.kernel.status import KernelStatus
 from conch.app.kernel.transport import Message
-from conch.app.kernel.zmq_bridge import ZmqTransport
 from conch.app.model.history import InputHistory
 from conch.app.model.payloads import parse_payloads
 from conch.app.model.router import OutputRouter
@@ -18,23 +18,66 @@ from conch.app.model.transcript import Cell, CellState, OutsideOutput, Transcrip
 from conch.app.running_kernel import CLOSED, DEAD, RESTARTING, RunningKernel
 from conch.app.startup_watch import StartupWatch
 
+if TYPE_CHECKING:
+    from conch.app.kernel.server_api import ServerApi
+    from conch.app.server_kernel import ServerKernel
+
 log = logging.getLogger(__name__)
 
-HEARTBEAT_INTERVAL = 0.5
-HEARTBEAT_TIMEOUT = 2.0  # with the interval: a dead kernel is noticed within 2.5 s
+Kernel = Union[RunningKernel, "ServerKernel"]
+"""Any kind of kernel a session can show (they share :class:`~conch.app.kernel_life.KernelLife`)."""
+
 IDLE_CHECK_MS = 500
 """While executions are pending: how often the client looks for one whose reply came but whose
 idle never does (``KernelClient.finish_overdue``)."""
 
 
-def start_kernel(kernel_name: str = "python3", *, cwd: str | None = None) -> "KernelSession":
-    """Launch a local kernel from a kernelspec and connect to it.
+def start_kernel(
+    kernel_name: str = "python3",
+    *,
+    cwd: str | None = None,
+    server: str | None = None,
+    token: str | None = None,
+    ca_file: str | None = None,
+) -> "KernelSession":
+    """Start a kernel from a kernelspec and connect to it: a local process, or with ``server``
+    (a Jupyter Server, JupyterHub user server or Kernel Gateway URL) a kernel on that server.
 
-    Returns at once (the process is spawned, not waited for); the session reports
-    "starting" until the kernel answers ``kernel_info``. Needs a QApplication.
-    Raises ``KernelSpecNotFound`` or ``KernelLaunchError`` with a message naming the problem.
+    Returns at once (nothing waits for the process or the network); the session reports
+    STARTING (CONNECTING for a server) until the kernel answers ``kernel_info``. The token is
+    ``token``, else the URL's ``?token=``, else ``$JUPYTER_TOKEN``; ``ca_file`` adds trusted
+    certificates for ``https``. Needs a QApplication. Raises ``KernelSpecNotFound`` or
+    ``KernelLaunchError`` (local) or ``ValueError`` (a URL that is not one) naming the problem;
+    a server's refusal arrives later, as the session's death with the reason.
     """
+    if server is not None:
+        from conch.app.server_kernel import ServerKernel
+
+        return KernelSession(ServerKernel.start(_server_api(server, token, ca_file), kernel_name))
     return KernelSession(RunningKernel.launch(kernel_name, cwd=cwd))
+
+
+def attach_kernel(
+    kernel: str | Path, *, server: str | None = None, token: str | None = None, ca_file: str | None = None
+) -> "KernelSession":
+    """Connect to a kernel that runs already: ``kernel`` is a connection file's path (or a name
+    ``jupyter console --existing`` would find), or with ``server`` a kernel id on that server.
+    The kernel is left running when the session shuts down. Returns at once; raises
+    ``ConnectionFileError`` for a file that is not a usable connection file."""
+    if server is not None:
+        from conch.app.server_kernel import ServerKernel
+
+        return KernelSession(ServerKernel.attach_to(_server_api(server, token, ca_file), str(kernel)))
+    from conch.app.kernel.connection_files import resolve_connection_file
+
+    return KernelSession(RunningKernel.from_connection_file(resolve_connection_file(str(kernel))))
+
+
+def _server_api(server: str, token: str | None, ca_file: str | None) -> "ServerApi":
+    from conch.app.kernel.server_api import ServerApi
+    from conch.app.kernel.server_url import parse_server_url
+
+    return ServerApi(parse_server_url(server, token=token), ca_file)
 
 
 def session_for_launched(process: LocalKernelProcess, connection_info: dict[str, Any]) -> "KernelSession":
@@ -50,8 +93,8 @@ class KernelSession(QObject):
     survives restarts.
     """
 
-    status_changed = Signal(str)
-    """The kernel state changed: "starting", "idle", "busy" or "dead"."""
+    status_changed = Signal(object)
+    """The kernel's :class:`KernelStatus` changed (carries it)."""
     execution_finished = Signal(str)
     """An execution's reply and idle both arrived (or the kernel died); the transcript has it all.
     Carries the execute request's msg_id."""
@@ -77,7 +120,7 @@ class KernelSession(QObject):
 
     def __init__(
         self,
-        kernel: RunningKernel,
+        kernel: Kernel,
         *,
         renderable: tuple[str, ...] | None = None,
         parent: QObject | None = None,
@@ -107,8 +150,9 @@ class KernelSession(QObject):
         kernel.restarted.connect(self._on_restarted)
         kernel.responsiveness_changed.connect(self._on_responsiveness)
         kernel.exited.connect(self._on_kernel_exited)
+        kernel.restarted_in_place.connect(self._on_restarted_in_place)
         kernel.state_changed.connect(self._on_kernel_state)
-        self.client = self._connect(kernel.connection_info)
+        self.client = self._connect()
 
     # -- public --------------------------------------------------------------------------------
     @property
@@ -120,13 +164,20 @@ class KernelSession(QObject):
         return self.kernel.connection_info
 
     @property
-    def status(self) -> str:
-        """"starting", "idle", "busy", "unresponsive" (no heartbeat) or "dead"."""
-        if self.kernel.state in (DEAD, CLOSED):
-            return "dead"
-        if self.kernel.state == RESTARTING:
-            return "starting"
-        return self.client.status if self.kernel.responsive else "unresponsive"
+    def status(self) -> KernelStatus:
+        """STARTING, IDLE, BUSY, UNRESPONSIVE (no heartbeat) or DEAD; for a remote kernel also
+        CONNECTING, RECONNECTING or CULLED (the state of its connection, see
+        ``RunningKernel.link_status``)."""
+        if self.kernel.state is CLOSED:
+            return KernelStatus.DEAD
+        link = self.kernel.link_status
+        if link is not None:
+            return link
+        if self.kernel.state is DEAD:
+            return KernelStatus.DEAD
+        if self.kernel.state is RESTARTING:
+            return KernelStatus.STARTING
+        return self.client.status if self.kernel.responsive else KernelStatus.UNRESPONSIVE
 
     @property
     def execution_count(self) -> int:
@@ -192,7 +243,7 @@ class KernelSession(QObject):
         console saw start (a kernel answering a completion is busy too, but runs no code)."""
         if self._pending:
             return True
-        if self.status != "busy":
+        if self.status is not KernelStatus.BUSY:
             return False
         for entry in reversed(self.transcript.entries[-20:]):
             if isinstance(entry, Cell) and entry.state is CellState.RUNNING:
@@ -266,14 +317,8 @@ class KernelSession(QObject):
         self.kernel.detach(self, self.client, self._on_detached, keep=keep_kernel)
 
     # -- connection ----------------------------------------------------------------------------
-    def _connect(self, connection_info: dict[str, Any]) -> KernelClient:
-        session = Session(
-            key=str(connection_info.get("key", "")).encode(),
-            signature_scheme=str(connection_info.get("signature_scheme", "hmac-sha256")),
-        )
-        transport = ZmqTransport(
-            connection_info, session, heartbeat_interval=HEARTBEAT_INTERVAL, heartbeat_timeout=HEARTBEAT_TIMEOUT
-        )
+    def _connect(self) -> KernelClient:
+        transport, session = self.kernel.open_transport()
         client = KernelClient(transport, session)
         client.status_changed.connect(self._on_status)
         client.iopub_message.connect(self.router.handle_iopub)
@@ -291,9 +336,7 @@ class KernelSession(QObject):
             # Joining a kernel that has run code (another tab's, or one started elsewhere): a
             # silent empty execution answers with the kernel's counter, for the first prompt.
             client.count_probe(lambda reply: self.router.note_count(reply.get("content", {}).get("execution_count")))
-        self._startup.watch(
-            client, connection_info, launched=self.kernel.owned, can_wait=lambda: self.accepts_requests
-        )
+        self._startup.watch(client, diagnose=self.kernel.diagnose_silence, can_wait=lambda: self.accepts_requests)
         return client
 
     def _on_detached(self) -> None:
@@ -305,12 +348,12 @@ class KernelSession(QObject):
         self._startup.stop()
         self.client.close()
 
-    def _on_restarted(self, info: dict[str, Any]) -> None:
+    def _on_restarted(self, _info: dict[str, Any]) -> None:
         if self._closing:
             return
         self.router.reset_count()
         self.transcript.add_notice("Kernel restarted", "info")
-        self.client = self._connect(info)  # the kernel's "running" state change follows
+        self.client = self._connect()  # the kernel's "running" state change follows
 
     def _on_ready(self, info: dict[str, Any]) -> None:
         self._startup.answered()
@@ -338,7 +381,7 @@ class KernelSession(QObject):
         self._input_request = (str(content.get("prompt", "")), bool(content.get("password", False)), parent)
         self.input_requested.emit(*self._input_request)
 
-    def _on_status(self, _client_status: str) -> None:
+    def _on_status(self, _client_status: KernelStatus) -> None:
         if self.kernel.state not in (DEAD, CLOSED):
             self.status_changed.emit(self.status)
 
@@ -374,16 +417,16 @@ class KernelSession(QObject):
 
     def _on_responsiveness(self, responsive: bool) -> None:
         if responsive:
-            self.transcript.add_notice("The kernel is responding again.", "info")
+            self.transcript.add_notice(self.kernel.responsive_text(), "info")
         else:
             self.transcript.add_notice(self.unresponsive_text(), "warning")
         self.status_changed.emit(self.status)
 
     def unresponsive_text(self) -> str:
-        what = "hung" if self.kernel.owned else "hung, or gone"
-        return f"The kernel is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): it is {what}."
+        """What the console says while the kernel (or the connection to it) does not answer."""
+        return self.kernel.unresponsive_text()
 
-    def _on_kernel_state(self, _state: str) -> None:
+    def _on_kernel_state(self, _state: object) -> None:
         self.status_changed.emit(self.status)
 
     def _on_count_changed(self, count: int) -> None:
@@ -393,6 +436,9 @@ class KernelSession(QObject):
         self.transcript.add_notice(reason, "info")
         self._abort_pending("kernel exited")
         self.exited.emit(reason)
+
+    def _on_restarted_in_place(self, reason: str) -> None:
+        self.transcript.add_notice(reason, "error")
 
     def _on_kernel_died(self, reason: str) -> None:
         self.transcript.add_notice(reason, "error")

@@ -9,6 +9,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from conch.app.kernel.status import KernelStatus
+from conch.app.kernel_life import Lifecycle
 from conch.app.settings import Settings
 from conch.app.window_menus import build_menus
 from conch.widgets.connection_picker import ConnectionPicker
@@ -16,13 +18,16 @@ from conch.widgets.kernel_banner import KernelBanner
 from conch.widgets.kernel_tab import KernelTab
 from conch.widgets.key_dispatch import KeyDispatcher
 from conch.widgets.keymap import KeyMap
-from conch.widgets.tab_icons import state_icon
+from conch.widgets.status_look import state_icon
 from conch.widgets.tab_renamer import TabRenamer
 from conch.widgets.tab_titles import number_tabs
 
 if TYPE_CHECKING:
     from conch.app.kernel.launcher import LocalKernelProcess
-    from conch.app.running_kernel import RunningKernel
+    from conch.app.kernel.server_api import ServerApi
+    from conch.app.kernel.server_url import ServerAddress
+    from conch.app.kernel_session import Kernel
+    from conch.widgets.server_dialog import ServerDialog
 
 _CLOCK_MS = 100
 
@@ -41,7 +46,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings.load()
         self.question: QMessageBox | None = None
         """The confirmation currently asked (closing a busy tab, quitting, ``exit``), if any."""
-        self._kept: list["RunningKernel"] = []  # launched kernels left running by exit(keep_kernel=True)
+        self._server_apis: dict[tuple[str, str | None, str | None], "ServerApi"] = {}
+        self._kept: list["Kernel"] = []  # launched kernels left running by exit(keep_kernel=True)
         self.keymap = KeyMap(self.settings.shortcuts)
         self.keys = KeyDispatcher.instance().scope(self, self.keymap)
         """The window's actions (new tab, close tab, quit, interrupt...), wherever the focus is in it."""
@@ -79,7 +85,7 @@ class MainWindow(QMainWindow):
         kernel_name: str | None = None,
         *,
         launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
-        kernel: "RunningKernel | None" = None,
+        kernel: "Kernel | None" = None,
         connection_file: Path | None = None,
     ) -> KernelTab:
         """Open a tab and connect its console on the next event-loop turn: to a new kernel of
@@ -100,14 +106,57 @@ class MainWindow(QMainWindow):
         self._on_tab_state(tab)
         return tab
 
+    def new_server_tab(
+        self,
+        address: "ServerAddress",
+        kernel_name: str | None = None,
+        *,
+        kernel_id: str | None = None,
+        spec_display_name: str | None = None,
+        ca_file: str | None = None,
+    ) -> KernelTab:
+        """A tab on a kernel on a Jupyter server: a new one of ``kernel_name``, or the running
+        kernel ``kernel_id``. Returns at once; the tab says what happens (connecting, refused...).
+        Raises ValueError for a ``ca_file`` that holds no certificate."""
+        from conch.app.kernel.server_api import ServerApi
+        from conch.app.server_kernel import ServerKernel
+
+        key = (address.base_url, address.token, ca_file)
+        api = self._server_apis.get(key)
+        if api is None:
+            api = self._server_apis[key] = ServerApi(address, ca_file, parent=self)
+        if kernel_id:
+            kernel = ServerKernel.attach_to(api, kernel_id, kernel_name or "")
+        else:
+            kernel = ServerKernel.start(api, kernel_name or "python3", spec_display_name)
+        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel)
+
     def new_tab_on_current_kernel(self) -> KernelTab | None:
         """Another console on the current tab's kernel; each shows the other's executions."""
         tab = self.current_tab()
         session = tab.session if tab is not None else None
-        if session is None or session.kernel.state == "closed":
+        if session is None or session.kernel.state is Lifecycle.CLOSED:
             self.statusBar().showMessage("This tab has no kernel to share.", 8000)
             return None
         return self.new_tab(tab.kernel_name if tab else None, kernel=session.kernel)
+
+    def connect_to_server(self) -> "ServerDialog":
+        """Show the Connect to Server dialog (without blocking); its choice opens a tab."""
+        from conch.app.settings import config_dir
+        from conch.widgets.server_dialog import ServerDialog
+
+        dialog = ServerDialog(self, config_dir(), self.settings.ca_file)
+        dialog.start_requested.connect(
+            lambda address, name, display: self.new_server_tab(
+                address, name, spec_display_name=display, ca_file=dialog.ca_file
+            )
+        )
+        dialog.attach_requested.connect(
+            lambda address, kernel_id, name: self.new_server_tab(address, name, kernel_id=kernel_id, ca_file=dialog.ca_file)
+        )
+        dialog.finished.connect(lambda _result: self.focus_editor())
+        dialog.open()
+        return dialog
 
     def pick_existing_kernel(self) -> ConnectionPicker:
         """Show the connection-file picker (without blocking); the pick opens a tab."""
@@ -190,12 +239,8 @@ class MainWindow(QMainWindow):
         session = tab.session
         if keep_kernel and session is not None and session.kernel.owned and session.kernel.console_count == 1:
             self._kept.append(session.kernel)  # still ours to end when Conch quits
-            process = session.kernel.process
-            where = Path(process.connection_file).name if process is not None else ""
-            self.statusBar().showMessage(
-                f"The kernel keeps running until Conch quits; File ▸ Connect to Existing Kernel reconnects ({where}).",
-                15000,
-            )
+            hint = session.kernel.reattach_hint()
+            self.statusBar().showMessage(f"The kernel keeps running until Conch quits{'; ' + hint if hint else ''}.", 15000)
         self.tabs.removeTab(index)
         self._closing.add(tab)
         tab.closed.connect(lambda: self._on_tab_closed(tab))
@@ -314,7 +359,7 @@ class MainWindow(QMainWindow):
     def _show_status(self) -> None:
         tab = self.current_tab()
         self.kernel_state.setText(tab.status_text() if tab is not None else "no kernel")
-        busy = tab is not None and tab.status == "busy"
+        busy = tab is not None and tab.status is KernelStatus.BUSY
         if busy and not self._clock.isActive():
             self._clock.start()
         elif not busy:

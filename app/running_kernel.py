@@ -5,9 +5,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
+
+from jupyter_client.session import Session
 
 from conch.app.kernel.connection_files import read_connection_file
+from conch.app.kernel.transport import Transport
+from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.kernel_life import KernelLife, Lifecycle
 from conch.app.kernel.launcher import LocalKernelProcess
 from conch.app.process_reaper import ProcessReaper, track
 
@@ -16,17 +21,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+HEARTBEAT_INTERVAL = 0.5
+HEARTBEAT_TIMEOUT = 2.0  # with the interval: a dead kernel is noticed within 2.5 s
+
 AUTO_RESTART_LIMIT = 3
 """How many times a launched kernel that died is restarted without being asked."""
 _PROCESS_WATCH_MS = 250
 
-RUNNING = "running"
-RESTARTING = "restarting"
-DEAD = "dead"
-CLOSED = "closed"
+
+RUNNING, RESTARTING, DEAD, CLOSED = Lifecycle.RUNNING, Lifecycle.RESTARTING, Lifecycle.DEAD, Lifecycle.CLOSED
 
 
-class RunningKernel(QObject):
+class RunningKernel(KernelLife):
     """One kernel, shared by every console attached to it.
 
     A kernel Conch launched is *owned*: its process is watched (death is noticed within
@@ -36,22 +42,6 @@ class RunningKernel(QObject):
     detaches. A kernel from a connection file is only connected to: detaching leaves it
     running, interrupting and restarting go through messages.
     """
-
-    state_changed = Signal(str)
-    """"running", "restarting", "dead" or "closed"."""
-    died = Signal(str)
-    """The kernel ended or stopped responding; carries a message for the user."""
-    restarting = Signal()
-    """A restart began: consoles drop their connections (the old process is going)."""
-    restarted = Signal(dict)
-    """A new process is up; carries its connection info to reconnect with."""
-    closed = Signal()
-    """After the last console detached: an owned process is gone."""
-    responsiveness_changed = Signal(bool)
-    """The heartbeat stopped (False: hung, or gone without a process to watch) or came back (True)."""
-    exited = Signal(str)
-    """The kernel ended because the user asked it to (``exit``): not a death, never restarted
-    automatically; carries a message for the user."""
 
     def __init__(
         self,
@@ -65,16 +55,6 @@ class RunningKernel(QObject):
         self.connection_info = connection_info
         self.process = process
         self.connection_file = connection_file
-        self.state = RUNNING
-        self.dead_reason: str | None = None
-        self.responsive = True
-        """False while the heartbeat is missing (the kernel is hung, or gone)."""
-        self.auto_restarts = 0
-        self.exited_on_request = False
-        """The kernel ended because the user asked it to (see :meth:`expect_exit`)."""
-        self._exit_expected = False
-        self._answered = False
-        self._sessions: list[object] = []
         self._reapers: list[ProcessReaper] = []
         self._watch = QTimer(self)
         self._watch.setInterval(_PROCESS_WATCH_MS)
@@ -122,6 +102,69 @@ class RunningKernel(QObject):
         return name or "kernel"
 
     @property
+    def place(self) -> str:
+        """Where the kernel lives, in a few words (the status bar)."""
+        return "this computer"
+
+    def describe(self) -> list[str]:
+        """Lines for a tab's tooltip: what this kernel is and where it lives."""
+        lines = []
+        if self.process is not None and self.process.pid is not None:
+            lines.append(f"Kernel process {self.process.pid} on this computer, started by Conch")
+        else:
+            lines.append("Kernel on this computer, started elsewhere")
+        where = self.connection_file or (self.process.connection_file if self.process is not None else "")
+        if where:
+            lines.append(f"Connection file: {Path(where).name}")
+        return lines
+
+    def reattach_hint(self) -> str:
+        """How to get back to this kernel once no tab shows it."""
+        where = self.connection_file or (self.process.connection_file if self.process is not None else "")
+        return f"File ▸ Connect to Existing Kernel reconnects ({Path(where).name})" if where else ""
+
+    @property
+    def can_restart(self) -> bool:
+        """Whether Restart offered on a banner can work (a kernel started elsewhere restarts only
+        if its owner relaunches it)."""
+        return self.owned
+
+    def open_transport(self) -> tuple[Transport, Session]:
+        """A new connection to the kernel for one console, and the session that signs for it."""
+        info = self.connection_info
+        session = Session(
+            key=str(info.get("key", "")).encode(),
+            signature_scheme=str(info.get("signature_scheme", "hmac-sha256")),
+        )
+        transport = ZmqTransport(
+            info, session, heartbeat_interval=HEARTBEAT_INTERVAL, heartbeat_timeout=HEARTBEAT_TIMEOUT
+        )
+        return transport, session
+
+    def unresponsive_text(self) -> str:
+        what = "hung" if self.owned else "hung, or gone"
+        return f"The kernel is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): it is {what}."
+
+    def responsive_text(self) -> str:
+        return "The kernel is responding again."
+
+    def diagnose_silence(self, client: "KernelClient") -> str | None:
+        """Why a kernel from a connection file has not answered for a few seconds (a kernel
+        Conch launched is still starting: nothing to say)."""
+        if self.owned:
+            return None
+        if not client.transport.kernel_seen:
+            info = self.connection_info
+            return (
+                f"Nothing answers at {info.get('ip')} (ports {info.get('shell_port')}…, no heartbeat): "
+                "the kernel has probably exited and left its connection file behind. Pick another file."
+            )
+        return (
+            "The kernel answers its heartbeat but not its requests. The key in the connection "
+            "file probably does not match the kernel's: check you picked the right file."
+        )
+
+    @property
     def interrupt_mode(self) -> str:
         """"signal" for a launched kernel unless its kernelspec says "message"; else "message"."""
         if self.process is None:
@@ -131,15 +174,7 @@ class RunningKernel(QObject):
         except Exception:  # noqa: BLE001
             return "signal"
 
-    @property
-    def console_count(self) -> int:
-        """How many consoles (sessions) are attached."""
-        return len(self._sessions)
-
     # -- consoles ------------------------------------------------------------------------------
-    def attach(self, session: object) -> None:
-        self._sessions.append(session)
-
     def detach(
         self, session: object, client: "KernelClient", on_done: Callable[[], object], *, keep: bool = False
     ) -> None:
@@ -177,24 +212,10 @@ class RunningKernel(QObject):
         self._reapers.append(ProcessReaper(self.process, self.closed.emit, grace=0.0, parent=self))
 
     # -- control -------------------------------------------------------------------------------
-    @property
-    def exit_expected(self) -> bool:
-        """The kernel said it will end (or has ended) at the user's request."""
-        return self._exit_expected or self.exited_on_request
-
-    def expect_exit(self) -> None:
-        """The kernel said it is about to end at the user's request (IPython's ``ask_exit``):
-        when it does, that is reported as such, not as a death, and it is not restarted."""
-        self._exit_expected = True
-
     def has_run_code(self) -> bool:
         """Whether the kernel may have run code already: started elsewhere, or another console
         here has talked to it (a new console then asks for its execution counter)."""
         return self.process is None or self._answered
-
-    def answered(self) -> None:
-        """A console got the kernel's kernel_info: from now on a death may be auto-restarted."""
-        self._answered = True
 
     def interrupt(self, client: "KernelClient") -> str:
         """Interrupt as the kernel allows; returns how ("signal" or "message")."""
@@ -225,12 +246,6 @@ class RunningKernel(QObject):
         if self.state == RUNNING and self._answered and self.responsive:
             self.responsive = False
             self.responsiveness_changed.emit(False)
-
-    def mark_responsive(self) -> None:
-        """The heartbeat is back."""
-        if not self.responsive:
-            self.responsive = True
-            self.responsiveness_changed.emit(True)
 
     # -- internals -----------------------------------------------------------------------------
     def _launch_again(self, old: LocalKernelProcess) -> None:
@@ -307,7 +322,3 @@ class RunningKernel(QObject):
         self.restarting.emit()
         self._reapers.append(ProcessReaper(old, lambda: self._launch_again(old), grace=0.0, parent=self))
 
-    def _set_state(self, state: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.state_changed.emit(state)

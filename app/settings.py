@@ -3,7 +3,7 @@
 The file lives in the user's config folder (``CONCH_CONFIG_DIR`` overrides it)::
 
     {"shortcuts": {"execute_now": ["Shift+Return", "Ctrl+J"], "clear_transcript": "Ctrl+K"},
-     "confirm_exit": false}
+     "confirm_exit": false, "ca_file": "~/certs/lab-ca.pem"}
 
 A missing file means defaults; a broken one (not JSON, not UTF-8, too big, too deep, a FIFO or
 a device instead of a file: see ``conch.app.safe_read``) means defaults plus a message naming the
@@ -42,6 +42,9 @@ class Settings:
     shortcuts: dict[str, tuple[str, ...]] = field(default_factory=lambda: {s.action: s.keys for s in SHORTCUTS})
     confirm_exit: bool = True
     """Ask before ``exit`` closes a tab."""
+    ca_file: str | None = None
+    """PEM certificates to trust for ``https`` Jupyter servers besides the system's (a
+    self-signed server's certificate, or a company CA); ``--ca-file`` overrides it."""
     problems: list[str] = field(default_factory=list)
     """What was wrong with the settings file (shown to the user once); empty when all is well."""
 
@@ -66,4 +69,9 @@ class Settings:
             settings.confirm_exit = confirm_exit
         else:
             settings.problems.append(f"{path}: \"confirm_exit\" must be true or false; using true")
+        ca_file = data.get("ca_file")
+        if isinstance(ca_file, str) and ca_file.strip():
+            settings.ca_file = os.path.expanduser(ca_file.strip())
+        elif ca_file is not None:
+            settings.problems.append(f"{path}: \"ca_file\" must be the path of a PEM file")
         return settings

@@ -34,6 +34,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("new_tab", ("Ctrl+T",), "Open a tab with a new kernel of the current tab's kind", "window"),
     Shortcut("new_tab_same_kernel", ("Ctrl+Shift+T",), "Open another tab on the current tab's kernel", "window"),
     Shortcut("connect_existing", ("Ctrl+O",), "Open a tab on a kernel started elsewhere (connection file)", "window"),
+    Shortcut("connect_server", ("Ctrl+Shift+O",), "Open a tab on a kernel on a Jupyter server", "window"),
     Shortcut("close_tab", ("Ctrl+W",), "Close the current tab", "window"),
     Shortcut("rename_tab", ("F2",), "Rename the current tab", "window"),
     Shortcut("next_tab", ("Ctrl+PgDown",), "Show the next tab", "window"),

@@ -1,7 +1,7 @@
 """Says why a kernel has not answered ``kernel_info`` yet, and when to ask the user."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -29,8 +29,7 @@ class StartupWatch(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client: KernelClient | None = None
-        self._connection_info: dict[str, Any] = {}
-        self._launched = False
+        self._diagnose: Callable[[KernelClient], str | None] = lambda _client: None
         self._can_wait: Callable[[], bool] = lambda: True
         self._waited = 0.0
         self._reported = False
@@ -40,13 +39,18 @@ class StartupWatch(QObject):
         self._timer.timeout.connect(self._look)
 
     def watch(
-        self, client: KernelClient, connection_info: dict[str, Any], *, launched: bool, can_wait: Callable[[], bool]
+        self,
+        client: KernelClient,
+        *,
+        diagnose: Callable[[KernelClient], str | None],
+        can_wait: Callable[[], bool],
     ) -> None:
-        """Start watching a new client (``launched``: a kernel Conch started; ``can_wait``: False
-        while the kernel is dead or restarting, when silence is expected)."""
+        """Start watching a new client. ``diagnose`` says, after the first
+        :data:`SILENCE_DIAGNOSIS` seconds of silence, what is probably wrong (None: nothing to
+        say yet); ``can_wait`` is False while the kernel is dead or restarting, when silence is
+        expected."""
         self._client = client
-        self._connection_info = connection_info
-        self._launched = launched
+        self._diagnose = diagnose
         self._can_wait = can_wait
         self._waited = 0.0
         self._signature = False
@@ -88,18 +92,10 @@ class StartupWatch(QObject):
                 "or not a Jupyter kernel at all. Keep waiting, or close the tab."
             )
             return
-        if not self._launched and self._waited == SILENCE_DIAGNOSIS and not self._signature:
-            if not client.transport.kernel_seen:
-                info = self._connection_info
-                self._report(
-                    f"Nothing answers at {info.get('ip')} (ports {info.get('shell_port')}…, no heartbeat): "
-                    "the kernel has probably exited and left its connection file behind. Pick another file."
-                )
-            else:
-                self._report(
-                    "The kernel answers its heartbeat but not its requests. The key in the connection "
-                    "file probably does not match the kernel's: check you picked the right file."
-                )
+        if self._waited == SILENCE_DIAGNOSIS and not self._signature:
+            diagnosis = self._diagnose(client)
+            if diagnosis:
+                self._report(diagnosis)
         self._look_later()
 
     def _look_later(self) -> None:

@@ -24,6 +24,7 @@ def build_menus(window: "MainWindow") -> None:
     kernels.aboutToShow.connect(lambda: _list_kernelspecs(window, kernels))
     add(file_menu, "New Tab on This &Kernel", "new_tab_same_kernel", window.new_tab_on_current_kernel)
     add(file_menu, "C&onnect to Existing Kernel…", "connect_existing", window.pick_existing_kernel)
+    add(file_menu, "Connect to &Server…", "connect_server", window.connect_to_server)
     file_menu.addSeparator()
     add(file_menu, "&Rename Tab…", "rename_tab", window.rename_current_tab)
     add(file_menu, "&Close Tab", "close_tab", window.close_current_tab)

@@ -83,6 +83,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from conch.app.kernel.status import KernelStatus
+
 from _util import (
     spin_qt,
     wait_until_qt,
@@ -440,9 +442,9 @@ class ConchWorker(QtWorker):
         self.console.execution_finished.connect(self._on_finished)
         self.kernel.status_changed.connect(self._on_status)
         self.kernel.ready.connect(self._on_ready)
-        self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel")
+        self.wait_until(lambda: self.kernel.status is KernelStatus.IDLE, READY_TIMEOUT, "Conch's kernel")
         self.spin(0.3)
-        self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel idle")
+        self.wait_until(lambda: self.kernel.status is KernelStatus.IDLE, READY_TIMEOUT, "Conch's kernel idle")
         assert self.kernel.process is not None and self.kernel.process.pid is not None
         return int(self.kernel.process.pid)
 
@@ -471,7 +473,7 @@ class ConchWorker(QtWorker):
             self.wait_until(lambda: not self.setup_pending, PREPARE_TIMEOUT, "the setup cells")
             self.console.view.flush()
             self.spin(0.5)
-            self.wait_until(lambda: self.kernel.status == "idle", READY_TIMEOUT, "Conch's kernel idle")
+            self.wait_until(lambda: self.kernel.status is KernelStatus.IDLE, READY_TIMEOUT, "Conch's kernel idle")
         out.update(prepare_time=time.perf_counter() - t0, setup_cells=len(w.setup))
         return out
 
@@ -480,10 +482,10 @@ class ConchWorker(QtWorker):
         if msg_id == self.msg_id:
             self.finished()
 
-    def _on_status(self, status: str) -> None:
-        if status == "idle" and self.t1 is None:
+    def _on_status(self, status: KernelStatus) -> None:
+        if status is KernelStatus.IDLE and self.t1 is None:
             self.t_idle = time.perf_counter()
-        if status == "unresponsive" and self.meter.running:
+        if status is KernelStatus.UNRESPONSIVE and self.meter.running:
             self.unresponsive.append(time.perf_counter())
 
     def _on_ready(self, _info: dict[str, Any]) -> None:

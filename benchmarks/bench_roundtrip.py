@@ -185,6 +185,7 @@ class QtWorker:
 class ConchWorker(QtWorker):
     def setup(self) -> int:
         from conch import ConsoleWidget, start_kernel
+        from conch.app.kernel.status import KernelStatus
 
         self.kernel = start_kernel("python3")
         self.console = ConsoleWidget(self.kernel)
@@ -192,7 +193,7 @@ class ConchWorker(QtWorker):
         self.console.show()
         self.msg_id = ""
         self.console.execution_finished.connect(self._on_finished)
-        self.wait_until(lambda: self.kernel.status in ("idle", "busy"), READY_TIMEOUT, "Conch's kernel")
+        self.wait_until(lambda: self.kernel.status.ready, READY_TIMEOUT, "Conch's kernel")
         assert self.kernel.process is not None and self.kernel.process.pid is not None
         return int(self.kernel.process.pid)
 

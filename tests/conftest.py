@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from conch.app.kernel.launcher import LocalKernelProcess  # noqa: E402
+from conch.app.kernel.status import KernelStatus  # noqa: E402
 
 if TYPE_CHECKING:
     from conch.app.kernel_session import KernelSession
@@ -61,7 +62,7 @@ def kernel(qtbot: QtBot) -> Iterator["KernelSession"]:
     from conch.app.kernel_session import start_kernel
 
     session = start_kernel("python3")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     yield session
     session.shutdown()
     process = session.process

@@ -14,6 +14,7 @@ QT_FREE_MODULES = (
     "conch.app.events", "conch.app.settings", "conch.app.shortcuts",
     "conch.widgets.line_lexer", "conch.widgets.highlight", "conch.widgets.code_style",
     "conch.app.display_check", "conch.app.quit_signals", "conch.app.gc_tuning", "conch.app.safe_read", "conch.widgets.render_budget",
+    "conch.app.recent_servers",
 )
 
 

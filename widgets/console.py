@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from conch.app.gc_tuning import freeze_startup_heap
+from conch.app.kernel.status import KernelStatus
 from conch.app.kernel_session import KernelSession
 from conch.app.model.outputs import Output
 from conch.app.model.exit_command import exit_command
@@ -38,6 +39,7 @@ from conch.widgets.input_editor import InputEditor
 from conch.widgets.key_dispatch import KeyDispatcher
 from conch.widgets.keymap import KeyMap
 from conch.widgets.pager import Pager
+from conch.widgets.status_look import look
 from conch.widgets.stdin_field import StdinField
 from conch.widgets.transcript_view import TranscriptView
 
@@ -258,8 +260,8 @@ class ConsoleWidget(QWidget):
         for problem in problems:  # once, when someone is surely listening
             self.status_message.emit(f"Settings: {problem}")
 
-    def _on_status(self, status: str) -> None:
-        if status in ("dead", "starting") and self.stdin_field.isVisible():
+    def _on_status(self, status: KernelStatus) -> None:
+        if not status.ready and status is not KernelStatus.UNRESPONSIVE and self.stdin_field.isVisible():
             self._close_input()
         self._update_prompt()
 
@@ -306,12 +308,10 @@ class ConsoleWidget(QWidget):
         self._update_prompt()
 
     def _update_prompt(self, *_: object) -> None:
-        status = self.kernel.status
-        if status == "starting":
-            text, colour = "starting…", "#888888"
-        elif status in ("dead", "unresponsive"):
-            text = "no reply" if status == "unresponsive" else "exited" if self.kernel.exited_on_request else "dead"
-            colour = self.view.theme.notice["error"].name()
+        shown = look(self.kernel.status, exited=self.kernel.exited_on_request)
+        if shown.prompt is not None:
+            text = shown.prompt
+            colour = self.view.theme.notice["error"].name() if shown.problem else "#888888"
         elif self.enter.queued:
             text, colour = "queued", self.view.theme.in_prompt.name()
         elif self.kernel.is_busy():

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from conch.app.kernel.status import KernelStatus
 from conch.widgets.kernel_banner import KernelBanner
+from conch.widgets.status_look import look
 
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
     from conch.app.kernel.launcher import LocalKernelProcess
     from conch.app.kernel_session import KernelSession
-    from conch.app.running_kernel import RunningKernel
+    from conch.app.kernel_session import Kernel
     from conch.app.settings import Settings
     from conch.widgets.console import ConsoleWidget
 
@@ -50,7 +52,7 @@ class KernelTab(QWidget):
         parent: QWidget | None = None,
         *,
         launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
-        kernel: "RunningKernel | None" = None,
+        kernel: "Kernel | None" = None,
         connection_file: Path | None = None,
         settings: "Settings | None" = None,
     ) -> None:
@@ -145,12 +147,12 @@ class KernelTab(QWidget):
 
     # -- state ---------------------------------------------------------------------------------
     @property
-    def status(self) -> str:
-        """"starting", "idle", "busy", "dead", or "error" (no kernel could be opened)."""
+    def status(self) -> KernelStatus:
+        """The state of the tab's kernel (ERROR: no kernel could be opened)."""
         if self.error is not None:
-            return "error"
+            return KernelStatus.ERROR
         session = self.session
-        return "starting" if session is None else session.status
+        return KernelStatus.STARTING if session is None else session.status
 
     def title(self) -> str:
         """The tab's text: its name (a number tells kernels of one kind apart, and tabs on one
@@ -163,10 +165,9 @@ class KernelTab(QWidget):
         if self.shared:
             name = f"⇄ {name}"
         status = self.status
-        shown = {"error": "no kernel", "unresponsive": "not responding"}.get(status, status)
-        if status == "dead" and session is not None and session.exited_on_request:
-            shown = "exited"
-        return name if status in ("idle", "busy") else f"{name} ({shown})"
+        if status.ready:
+            return name
+        return f"{name} ({look(status, exited=session is not None and session.exited_on_request).word})"
 
     def tooltip(self) -> str:
         """Names the kernel behind the tab, and who else shows it."""
@@ -174,13 +175,7 @@ class KernelTab(QWidget):
         lines = [self.status_text()]
         if session is not None:
             kernel = session.kernel
-            where = kernel.connection_file or (kernel.process.connection_file if kernel.process else "")
-            if kernel.process is not None and kernel.process.pid is not None:
-                lines.append(f"Kernel process {kernel.process.pid}, started by Conch")
-            else:
-                lines.append("Kernel started elsewhere")
-            if where:
-                lines.append(f"Connection file: {Path(where).name}")
+            lines += kernel.describe()
             if self.shared:
                 lines.append(f"Shared by {kernel.console_count} tabs: each shows what the others run")
         return "\n".join(lines)
@@ -189,10 +184,10 @@ class KernelTab(QWidget):
         session = self.session
         name = session.kernel.display_name if session is not None else self.kernel_name
         status = self.status
-        if status == "error":
-            return f"{name}: no kernel"
-        if session is None or status != "busy":
-            text = f"{name}: {status}"
+        if status is KernelStatus.ERROR:
+            return f"{name}: {look(status).word}"
+        if session is None or status is not KernelStatus.BUSY:
+            text = f"{name}: {look(status, exited=session is not None and session.exited_on_request).word}"
         else:
             running = session.running_for
             text = f"{name}: busy" + (f", running {running:.1f} s" if running is not None else "")
@@ -200,12 +195,12 @@ class KernelTab(QWidget):
             text += f" · last run took {session.last_duration:.2f} s"
         return text
 
-    def _on_status(self, status: str) -> None:
+    def _on_status(self, status: KernelStatus) -> None:
         session = self.session
-        if status in ("idle", "busy") and self.banner.level == "error":
+        if status.ready and self.banner.level == "error":
             self.banner.clear()  # restarted, or responding again
-        elif status == "unresponsive" and session is not None:
-            actions = [("Restart", self.restart)] if session.kernel.owned else []
+        elif status is KernelStatus.UNRESPONSIVE and session is not None:
+            actions = [("Restart", self.restart)] if session.kernel.can_restart else []
             self.banner.show_message(session.unresponsive_text(), "error", actions)
         self.state_changed.emit()
 
@@ -213,7 +208,7 @@ class KernelTab(QWidget):
         session = self.session
         if session is None:
             return
-        actions = [("Restart", self.restart)] if session.kernel.owned and "automatically (" not in reason else []
+        actions = [("Restart", self.restart)] if session.kernel.can_restart and "automatically (" not in reason else []
         self.banner.show_message(reason, "error", actions)
         self.state_changed.emit()
 

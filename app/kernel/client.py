@@ -9,17 +9,13 @@ from typing import Any, Callable, Mapping
 from jupyter_client.session import Session
 
 from conch.app.events import Event
+from conch.app.kernel.status import EXECUTION_STATES, KernelStatus
 from conch.app.kernel.transport import CONTROL, IOPUB, SHELL, STDIN, Message, Transport
 
 log = logging.getLogger(__name__)
 
 ReplyHandler = Callable[[Message], None]
 
-STARTING = "starting"
-IDLE = "idle"
-BUSY = "busy"
-DEAD = "dead"
-_EXECUTION_STATES = {"busy": BUSY, "idle": IDLE, "starting": STARTING, "restarting": STARTING}
 
 READY_RETRIES = 200
 """How many extra kernel_info_requests may be sent while waiting for IOPub to connect."""
@@ -70,7 +66,7 @@ class KernelClient:
         self._session = session
         self._clock = clock
         self._iopub_count = 0
-        self._status = STARTING
+        self._status = KernelStatus.STARTING
         self._kernel_info: dict[str, Any] | None = None
         self._reply_handlers: dict[str, ReplyHandler] = {}
         self._executions: dict[str, _Execution] = {}
@@ -82,8 +78,8 @@ class KernelClient:
         self._started = False
         self._closed = False
 
-        self.status_changed: Event[[str]] = Event()
-        """The kernel's state changed: "starting", "idle", "busy" or "dead"."""
+        self.status_changed: Event[[KernelStatus]] = Event()
+        """The kernel's state changed: STARTING, IDLE, BUSY or DEAD."""
         self.iopub_message: Event[[Message]] = Event()
         """Every IOPub message, in arrival order."""
         self.stdin_request: Event[[Message]] = Event()
@@ -100,7 +96,7 @@ class KernelClient:
     # -- state -----------------------------------------------------------------------
 
     @property
-    def status(self) -> str:
+    def status(self) -> KernelStatus:
         return self._status
 
     @property
@@ -132,12 +128,12 @@ class KernelClient:
 
     def mark_dead(self, reason: str) -> None:
         """Declare the kernel dead (its process exited, its server is gone, ...)."""
-        if self._status == DEAD:
+        if self._status == KernelStatus.DEAD:
             return
         log.info("kernel marked dead: %s", reason)
         self._executions.clear()
         self._reply_handlers.clear()
-        self._set_status(DEAD)
+        self._set_status(KernelStatus.DEAD)
         self.problem.emit(reason)
 
     def close(self) -> None:
@@ -242,14 +238,15 @@ class KernelClient:
             held, self._held_kernel_info = self._held_kernel_info, None
             if held is not None:
                 self._accept_kernel_info(held)
-        if message.get("msg_type") != "status" or self._status == DEAD:
+        if message.get("msg_type") != "status" or self._status == KernelStatus.DEAD:
             return
-        state = _EXECUTION_STATES.get(message.get("content", {}).get("execution_state", ""))
+        execution_state = message.get("content", {}).get("execution_state")
+        state = EXECUTION_STATES.get(execution_state) if isinstance(execution_state, str) else None
         if state is None:
             return
-        if self._kernel_info is not None or state == STARTING:
+        if self._kernel_info is not None or state == KernelStatus.STARTING:
             self._set_status(state)
-        if state == IDLE:
+        if state == KernelStatus.IDLE:
             parent_id = message.get("parent_header", {}).get("msg_id")
             execution = self._executions.get(parent_id) if parent_id else None
             if execution is not None:
@@ -296,8 +293,8 @@ class KernelClient:
             self.problem.emit(f"Kernel speaks protocol version {version or '?'}; Conch expects 5.x")
         first = self._kernel_info is None
         self._kernel_info = content
-        if first and self._status == STARTING:
-            self._set_status(IDLE)
+        if first and self._status == KernelStatus.STARTING:
+            self._set_status(KernelStatus.IDLE)
         self.kernel_ready.emit(content)
 
     @property
@@ -325,8 +322,8 @@ class KernelClient:
                             msg_id, now - execution.quiet_since)
                 execution.idle = True
                 finished.append(msg_id)
-                if self._status == BUSY and not any(e is not execution for e in self._executions.values()):
-                    self._set_status(IDLE)  # nothing else of ours runs; the kernel will not say so
+                if self._status is KernelStatus.BUSY and not any(e is not execution for e in self._executions.values()):
+                    self._set_status(KernelStatus.IDLE)  # nothing else of ours runs; the kernel will not say so
                 self._maybe_finish(msg_id)
         return finished
 
@@ -337,7 +334,7 @@ class KernelClient:
         del self._executions[msg_id]
         self.execution_finished.emit(msg_id, execution.reply)
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: KernelStatus) -> None:
         if status != self._status:
             self._status = status
             self.status_changed.emit(status)

@@ -17,6 +17,7 @@ from conch.app.kernel_session import KernelSession
 from conch.app.main_window import MainWindow
 from conch.app.settings import Settings
 from conch.widgets.kernel_tab import KernelTab
+from conch.app.kernel.status import KernelStatus
 
 
 def open_window(qtbot: QtBot, tabs: int = 1, settings: Settings | None = None) -> MainWindow:
@@ -32,7 +33,7 @@ def open_window(qtbot: QtBot, tabs: int = 1, settings: Settings | None = None) -
 
 
 def wait_idle(qtbot: QtBot, tab: KernelTab, timeout: int = 30000) -> None:
-    qtbot.waitUntil(lambda: tab.status == "idle", timeout=timeout)
+    qtbot.waitUntil(lambda: tab.status is KernelStatus.IDLE, timeout=timeout)
 
 
 def running(tab: KernelTab) -> bool:

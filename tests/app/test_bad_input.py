@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from conch.app import startup_watch
 from conch.app.main_window import MainWindow
 from conch.widgets.kernel_tab import KernelTab
+from conch.app.kernel.status import KernelStatus
 
 from ..conftest import pid_exists
 from .conftest import add_kernelspec, close_window, open_window
@@ -75,7 +76,7 @@ def test_a_key_that_does_not_match_is_reported(
     qtbot.waitUntil(lambda: tab.banner.isVisible(), timeout=10000)
     text = tab.banner.label.text()
     assert "signature" in text and "key" in text and "does not match" in text
-    assert tab.status == "starting"
+    assert tab.status is KernelStatus.STARTING
     still_works(qtbot, healthy)
     close_window(qtbot, window)
 
@@ -127,7 +128,7 @@ def test_missing_executable_and_a_kernel_that_exits_at_launch(qtbot: QtBot, kern
     qtbot.waitUntil(lambda: quitter.banner.isVisible(), timeout=5000)
     text = quitter.banner.label.text()
     assert "exit code 3" in text and "before it answered" in text and "automatically" not in text
-    assert quitter.status == "dead" and [b.text() for b in quitter.banner.buttons()] == ["Restart"]
+    assert quitter.status is KernelStatus.DEAD and [b.text() for b in quitter.banner.buttons()] == ["Restart"]
     assert "dead" in window.tabs.tabText(window.tabs.indexOf(quitter))
     still_works(qtbot, healthy)
     close_window(qtbot, window)

@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from conch.app.kernel.status import KernelStatus
+from conch.app.kernel_life import Lifecycle
 from conch.app.settings import Settings
 
 from ..conftest import pid_exists
@@ -118,7 +120,7 @@ def test_exit_from_inside_code_is_reported_as_an_exit_not_a_death(qtbot: QtBot) 
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: window.question is not None and window.question.isVisible(), timeout=10000)
     assert "is ending" in window.question.text()
-    qtbot.waitUntil(lambda: not pid_exists(pid) and tab.status == "dead", timeout=10000)
+    qtbot.waitUntil(lambda: not pid_exists(pid) and tab.status is KernelStatus.DEAD, timeout=10000)
     answer(qtbot, window.question, "Cancel")
     session = session_of(tab)
     assert session.exited_on_request and session.kernel.auto_restarts == 0
@@ -126,7 +128,7 @@ def test_exit_from_inside_code_is_reported_as_an_exit_not_a_death(qtbot: QtBot) 
     assert tab.banner.level == "info" and "asked to" in tab.banner.label.text()
     assert "died" not in tab.console.transcript_text()
     QApplication.processEvents()  # an automatic restart would be under way by now
-    assert tab.status == "dead" and session.kernel.state == "dead"
+    assert tab.status is KernelStatus.DEAD and session.kernel.state is Lifecycle.DEAD
     restart = next(b for b in tab.banner.buttons() if b.text() == "Restart")
     qtbot.mouseClick(restart, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, tab)

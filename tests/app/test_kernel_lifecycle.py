@@ -16,6 +16,7 @@ from conch.app.kernel.connection_files import list_connection_files
 from conch.app.model.transcript import Notice
 from conch.app.running_kernel import AUTO_RESTART_LIMIT
 from conch.widgets.kernel_tab import KernelTab
+from conch.app.kernel.status import KernelStatus
 
 from ..conftest import pid_exists
 from .conftest import running, PYTHON_KERNEL_ARGV, add_kernelspec, close_window, open_window, wait_idle
@@ -99,7 +100,7 @@ def test_restart_keeps_history_resets_the_count_and_restart_and_clear_empties(qt
     run(qtbot, tab, "x += 1")
     old_pid = tab.session.process.pid  # type: ignore[union-attr]
     window.restart_kernel()
-    assert tab.status == "starting"
+    assert tab.status is KernelStatus.STARTING
     wait_idle(qtbot, tab)
     assert tab.session.process.pid != old_pid and not pid_exists(old_pid)  # type: ignore[union-attr,arg-type]
     assert "Kernel restarted" in notices(tab)
@@ -125,7 +126,7 @@ def test_kill_9_is_shown_within_3_s_and_the_kernel_restarts_by_itself_at_most_3_
         with qtbot.waitSignal(session.died, timeout=3000) as died:
             os.kill(pid, signal.SIGKILL)
         assert "died" in died.args[0] and "-9" in died.args[0]
-        assert tab.banner.isVisible() and tab.status in ("dead", "starting")
+        assert tab.banner.isVisible() and tab.status in (KernelStatus.DEAD, KernelStatus.STARTING)
         if attempt <= AUTO_RESTART_LIMIT:
             assert f"automatically ({attempt} of {AUTO_RESTART_LIMIT})" in died.args[0]
             wait_idle(qtbot, tab)
@@ -133,7 +134,7 @@ def test_kill_9_is_shown_within_3_s_and_the_kernel_restarts_by_itself_at_most_3_
         else:
             assert "Kernel ▸ Restart" in died.args[0]
             qtbot.wait(300)  # would be long enough for an automatic restart to begin
-            assert tab.status == "dead" and [b.text() for b in tab.banner.buttons()] == ["Restart"]
+            assert tab.status is KernelStatus.DEAD and [b.text() for b in tab.banner.buttons()] == ["Restart"]
     assert next(session.transcript.cells()).code == "kept = 1"
     tab.banner.buttons()[0].click()  # the banner's Restart
     wait_idle(qtbot, tab)
@@ -149,7 +150,7 @@ def test_an_existing_kernel_that_is_killed_is_shown_within_3_s(qtbot: QtBot, for
     pid = foreign_kernel.provisioner.process.pid  # type: ignore[union-attr]
     killed = time.monotonic()
     os.kill(pid, signal.SIGKILL)
-    qtbot.waitUntil(lambda: tab.status == "unresponsive", timeout=3000)
+    qtbot.waitUntil(lambda: tab.status is KernelStatus.UNRESPONSIVE, timeout=3000)
     assert time.monotonic() - killed < 3.0
     assert tab.banner.isVisible() and "not responding" in tab.banner.label.text()
     assert "before\n" in [o.text for o in tab.session.transcript.outputs()]  # type: ignore[union-attr]
@@ -165,7 +166,7 @@ def test_a_hung_kernel_is_shown_and_recovers_when_it_answers_again(qtbot: QtBot)
     assert pid is not None
     os.killpg(pid, signal.SIGSTOP)
     try:
-        qtbot.waitUntil(lambda: tab.status == "unresponsive", timeout=3000)
+        qtbot.waitUntil(lambda: tab.status is KernelStatus.UNRESPONSIVE, timeout=3000)
         assert tab.banner.isVisible() and [b.text() for b in tab.banner.buttons()] == ["Restart"]
     finally:
         os.killpg(pid, signal.SIGCONT)

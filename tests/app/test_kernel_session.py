@@ -9,13 +9,14 @@ from pytestqt.qtbot import QtBot
 from conch import start_kernel
 from conch.app.kernel.launcher import KernelSpecNotFound
 from conch.app.model.transcript import CellState, Notice
+from conch.app.kernel.status import KernelStatus
 
 from ..conftest import pid_exists
 
 
 def test_shutdown_returns_at_once_and_leaves_no_process(qtbot: QtBot) -> None:
     session = start_kernel("python3")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     assert session.process is not None and session.process.pid is not None
     pid = session.process.pid
     connection_file = session.process.connection_file
@@ -26,7 +27,7 @@ def test_shutdown_returns_at_once_and_leaves_no_process(qtbot: QtBot) -> None:
 
 def test_kernel_death_is_shown_and_the_transcript_stays(qtbot: QtBot) -> None:
     session = start_kernel("python3")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     finished: list[str] = []
     session.execution_finished.connect(finished.append)
     session.execute("print('before')")
@@ -34,7 +35,7 @@ def test_kernel_death_is_shown_and_the_transcript_stays(qtbot: QtBot) -> None:
     with qtbot.waitSignal(session.died, timeout=5000) as died:
         session.execute("import os; os._exit(1)")
     assert "died" in died.args[0] and "exit code 1" in died.args[0]
-    assert session.status == "dead"
+    assert session.status is KernelStatus.DEAD
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=2000)  # the fatal execution ended, aborted
     cells = list(session.transcript.cells())
     assert cells[0].outputs[0].text == "before\n"
@@ -52,7 +53,7 @@ def test_unknown_kernelspec_raises_a_clear_error(qtbot: QtBot) -> None:
 
 def test_restart_replaces_the_process_keeps_the_transcript_and_resets_state(qtbot: QtBot) -> None:
     session = start_kernel("python3")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     finished: list[str] = []
     session.execution_finished.connect(finished.append)
     session.execute("x = 41")
@@ -63,11 +64,11 @@ def test_restart_replaces_the_process_keeps_the_transcript_and_resets_state(qtbo
     statuses: list[str] = []
     session.status_changed.connect(statuses.append)
     session.restart()
-    assert session.status == "starting" and statuses[0] == "starting"
+    assert session.status is KernelStatus.STARTING and statuses[0] is KernelStatus.STARTING
     session.execute("x")  # while restarting: refused with a notice, never left hanging
     assert "restarting" in session.transcript.entries[-1].text  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: session.process is not None and session.process.pid != old_pid, timeout=10000)
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     assert not pid_exists(old_pid)
     session.execute("print('x' in dir())")
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=30000)

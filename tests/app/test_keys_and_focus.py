@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from conch.app.settings import Settings
+from conch.app.kernel.status import KernelStatus
 
 from .conftest import close_window, focused, open_window, press, session_of, type_keys, wait_idle
 
@@ -88,7 +89,7 @@ def test_ctrl_c_in_the_transcript_copies_its_selection(qtbot: QtBot) -> None:
     from PySide6.QtGui import QGuiApplication
 
     assert "copy me" in QGuiApplication.clipboard().text()
-    assert not console.is_busy() and session_of(window.current_tab()).status == "idle"
+    assert not console.is_busy() and session_of(window.current_tab()).status is KernelStatus.IDLE
     close_window(qtbot, window)
 
 

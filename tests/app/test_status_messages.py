@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from conch.app.kernel.status import KernelStatus
+
 from .conftest import close_window, open_window, press, type_keys, wait_idle
 
 
@@ -36,7 +38,7 @@ def test_enter_on_a_vanished_existing_kernel_says_it_is_not_responding(qtbot: Qt
     assert tab.console is not None
     tab.console.editor.setFocus()
     os.kill(foreign_kernel.provisioner.process.pid, signal.SIGKILL)
-    qtbot.waitUntil(lambda: tab.status == "unresponsive", timeout=10000)
+    qtbot.waitUntil(lambda: tab.status is KernelStatus.UNRESPONSIVE, timeout=10000)
     type_keys(qtbot, "1+1")
     press(qtbot, Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()

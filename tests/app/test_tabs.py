@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from conch.app.main_window import MainWindow
+from conch.app.kernel.status import KernelStatus
 
 from ..conftest import pid_exists
 from .conftest import answer, close_window, open_window, pid_of, running, session_of, wait_idle
@@ -62,7 +63,7 @@ def test_second_tab_on_the_same_kernel_sees_the_first_tabs_output_marked_foreign
     window.tabs.setCurrentWidget(first)
     window.close_current_tab()
     qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=5000)
-    assert pid_exists(pid) and second.status == "idle"
+    assert pid_exists(pid) and second.status is KernelStatus.IDLE
     with qtbot.waitSignal(second.console.execution_finished, timeout=30000):
         second.console.execute("print('still here')")
     window.close_current_tab()

@@ -20,6 +20,7 @@ from conch.widgets.blocks.failed_block import BlankBlock, FailedBlock
 from conch.widgets.blocks.rich_text_block import RichTextBlock
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.theme import Metrics, Theme
+from conch.app.kernel.status import KernelStatus
 
 from .conftest import run
 
@@ -238,7 +239,7 @@ def test_a_kernel_that_never_sends_idle_still_finishes_its_cells(qtbot: QtBot, c
     started = time.monotonic()
     run(qtbot, console, "get_ipython().kernel._publish_status = lambda *args, **kwargs: None", timeout=8000)
     assert time.monotonic() - started < 6
-    assert not console.is_busy() and kernel.status == "idle"
+    assert not console.is_busy() and kernel.status is KernelStatus.IDLE
     for word in ("next", "and next"):
         started = time.monotonic()
         still_works(qtbot, console, word)

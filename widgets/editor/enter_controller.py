@@ -6,18 +6,15 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 
+from conch.app.kernel.status import KernelStatus
+from conch.widgets.status_look import look
+
 if TYPE_CHECKING:
     from conch.app.kernel_session import KernelSession
     from conch.widgets.input_editor import InputEditor
 
 IS_COMPLETE_TIMEOUT_MS = 1000
 _PARAGRAPH = "\u2029"  # how QTextDocument stores a line break
-_WAITING = {
-    "busy": "The kernel is busy: Enter takes effect when it is free (Esc cancels).",
-    "starting": "The kernel is starting: Enter takes effect once it is ready (Esc cancels).",
-    "unresponsive": "The kernel is not responding: Enter takes effect if it answers again (Esc cancels; "
-    "Kernel ▸ Restart starts a new one).",
-}
 
 
 class EnterController(QObject):
@@ -92,8 +89,8 @@ class EnterController(QObject):
         if not code.strip() and not self._pending:
             editor.clear()  # nothing to run: the prompt stays as it is
             return True
-        if self._kernel.status == "dead":
-            self._say_state("The kernel is dead; Kernel ▸ Restart starts a new one. Your input is kept.")
+        if self._kernel.status.gone:
+            self._say_state(f"{look(self._kernel.status).waiting} Your input is kept.")
             return True
         cursor.clearSelection()
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -131,9 +128,9 @@ class EnterController(QObject):
             self._set_queued(False)
             return
         kernel = self._kernel
-        if kernel.status == "dead":
+        if kernel.status.gone:
             self._forget_pending()
-            self._say_state("The kernel died; your input is kept.")
+            self._say_state(f"{look(kernel.status).waiting} Your input is kept.")
             return
         mark = self._pending[0]
         code = self._editor.text_before(mark.position())
@@ -143,7 +140,7 @@ class EnterController(QObject):
             self._cut(mark.position() + 1)
             self._decide_next()
             return
-        if kernel.status != "idle" or kernel.is_busy():
+        if kernel.status is not KernelStatus.IDLE or kernel.is_busy():
             self._set_queued(True)
             return
         msg_id = kernel.is_complete(code, self._on_reply)
@@ -199,15 +196,16 @@ class EnterController(QObject):
 
     def _set_queued(self, queued: bool) -> None:
         if queued:
-            self._say_state(_WAITING.get(self._kernel.status, _WAITING["busy"]))
+            status = self._kernel.status
+            self._say_state(look(status if status.waiting else KernelStatus.BUSY).waiting)
         elif self._queued:
             self._retract_state()
         if queued != self._queued:
             self._queued = queued
             self.queued_changed.emit(queued)
 
-    def _on_status(self, status: str) -> None:
-        if status in ("idle", "busy") and self._state_message and not self._pending:
+    def _on_status(self, status: KernelStatus) -> None:
+        if status.ready and self._state_message and not self._pending:
             self._retract_state()  # e.g. "dead" said before a restart
         self._decide_next()
 
@@ -226,9 +224,10 @@ class EnterController(QObject):
     def _submit(self, code: str, end: int) -> None:
         """Run ``code`` and remove it (up to UTF-16 position ``end``) from the editor."""
         if not self._kernel.accepts_requests:
-            state = "dead; Kernel ▸ Restart starts a new one" if self._kernel.status == "dead" else "restarting"
+            status = self._kernel.status
+            why = look(status).waiting if status.gone else "The kernel is restarting."
             self._forget_pending()
-            self.status_message.emit(f"Not run: the kernel is {state}. Your input is kept.")
+            self.status_message.emit(f"Not run: {why} Your input is kept.")
             return
         self._cut(end)
         self._run(code.rstrip())

@@ -22,6 +22,7 @@ from conch.app.kernel.transport import (
     ProblemHandler,
 )
 from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.kernel.status import KernelStatus
 
 
 class Recorder:
@@ -148,20 +149,20 @@ def scripted() -> Iterator[tuple[ScriptedTransport, KernelClient, Recorder]]:
 
 def test_status_is_starting_until_kernel_info_then_follows_iopub(scripted: Any) -> None:
     transport, client, rec = scripted
-    assert client.status == "starting"
+    assert client.status is KernelStatus.STARTING
     assert transport.sent[0][0] == SHELL and transport.sent[0][1]["msg_type"] == "kernel_info_request"
     transport.status("busy")  # IOPub is connected, but kernel_info has not answered yet
-    assert client.status == "starting"
+    assert client.status is KernelStatus.STARTING
     transport.make_ready("5.4")
-    assert client.status == "idle"
+    assert client.status is KernelStatus.IDLE
     assert client.language_info == {"name": "python"}
     assert rec.ready == [client.kernel_info] and rec.problems == []
     transport.status("busy")
     transport.status("restarting")
-    assert rec.statuses == ["idle", "busy", "starting"]
+    assert rec.statuses == [KernelStatus.IDLE, KernelStatus.BUSY, KernelStatus.STARTING]
     client.mark_dead("process exited")
     transport.status("idle")
-    assert client.status == "dead" and rec.statuses[-1] == "dead"
+    assert client.status is KernelStatus.DEAD and rec.statuses[-1] is KernelStatus.DEAD
     assert rec.problems == ["process exited"]
 
 
@@ -170,11 +171,11 @@ def test_kernel_info_is_held_until_iopub_speaks(scripted: Any) -> None:
     first = transport.last("kernel_info_request")
     transport.deliver(SHELL, "kernel_info_reply", {"protocol_version": "5.3"}, first)
     # IOPub silent so far: not ready yet, and the kernel is asked again.
-    assert client.status == "starting" and rec.ready == []
+    assert client.status is KernelStatus.STARTING and rec.ready == []
     probe = transport.last("kernel_info_request")
     assert probe["msg_id"] != first["msg_id"]
     transport.deliver(IOPUB, "iopub_welcome", {"subscription": ""})
-    assert client.status == "idle" and len(rec.ready) == 1
+    assert client.status is KernelStatus.IDLE and len(rec.ready) == 1
     transport.deliver(SHELL, "kernel_info_reply", {"protocol_version": "5.3"}, probe)
     assert len(rec.ready) == 1  # the probe's answer is not a second readiness
 
@@ -183,7 +184,7 @@ def test_other_protocol_major_version_is_a_problem(scripted: Any) -> None:
     transport, client, rec = scripted
     transport.make_ready("4.1")
     assert rec.problems and "4.1" in rec.problems[0]
-    assert client.status == "idle"
+    assert client.status is KernelStatus.IDLE
 
 
 @pytest.mark.parametrize("reply_first", [True, False])
@@ -265,7 +266,7 @@ def kernel(qtbot: QtBot, connection_info: dict[str, Any]) -> Iterator[Recorder]:
     recorder = Recorder(client)
     client.start()
     try:
-        qtbot.waitUntil(lambda: client.status == "idle", timeout=30_000)
+        qtbot.waitUntil(lambda: client.status is KernelStatus.IDLE, timeout=30_000)
         yield recorder
     finally:
         client.close()
@@ -273,7 +274,7 @@ def kernel(qtbot: QtBot, connection_info: dict[str, Any]) -> Iterator[Recorder]:
 
 def test_kernel_info_makes_the_client_idle_with_python_language_info(kernel: Recorder) -> None:
     client = kernel.client
-    assert client.status == "idle"
+    assert client.status is KernelStatus.IDLE
     assert client.language_info["name"] == "python"
     assert client.kernel_info is not None
     assert str(client.kernel_info["protocol_version"]).startswith("5.")
@@ -290,7 +291,7 @@ def test_print_streams_and_finishes_exactly_once(qtbot: QtBot, kernel: Recorder)
     assert kernel.finished_ids() == [msg_id, second]
     states = [m["content"]["execution_state"] for m in kernel.outputs_for(msg_id, "status")]
     assert states == ["busy", "idle"]
-    assert kernel.client.status == "idle"
+    assert kernel.client.status is KernelStatus.IDLE
 
 
 def test_error_is_published_and_the_reply_says_error(qtbot: QtBot, kernel: Recorder) -> None:
@@ -324,7 +325,7 @@ def test_input_request_is_answered(qtbot: QtBot, kernel: Recorder) -> None:
 
 def test_interrupt_request_stops_an_endless_loop(qtbot: QtBot, kernel: Recorder) -> None:
     msg_id = kernel.client.execute("while True: pass")
-    qtbot.waitUntil(lambda: kernel.client.status == "busy", timeout=10_000)
+    qtbot.waitUntil(lambda: kernel.client.status is KernelStatus.BUSY, timeout=10_000)
     kernel.client.interrupt()
     qtbot.waitUntil(lambda: msg_id in kernel.finished_ids(), timeout=10_000)
     assert [m["content"]["ename"] for m in kernel.outputs_for(msg_id, "error")] == ["KeyboardInterrupt"]
@@ -379,7 +380,7 @@ def test_shutdown_request_ends_the_kernel_process(
     qtbot.waitUntil(lambda: not kernel_process.is_alive(), timeout=10_000)
     assert kernel_process.exit_code == 0
     kernel.client.mark_dead("kernel exited")
-    assert kernel.client.status == "dead" and kernel.statuses[-1] == "dead"
+    assert kernel.client.status is KernelStatus.DEAD and kernel.statuses[-1] is KernelStatus.DEAD
 
 
 # -- a kernel that never publishes its idle status ----------------------------------------------
@@ -422,10 +423,10 @@ def test_a_reply_without_idle_finishes_after_the_grace_period_of_silence(clocked
     finished: list[str] = []
     for _ in range(int(IDLE_GRACE / 0.5)):  # not within the grace period
         finished += tick(client, clock)
-    assert finished == [] and rec.finished == [] and client.status == "busy"
+    assert finished == [] and rec.finished == [] and client.status is KernelStatus.BUSY
     finished += tick(client, clock)
     assert finished == [msg_id] and rec.finished_ids() == [msg_id]
-    assert client.status == "idle" and not client.awaiting_idle
+    assert client.status is KernelStatus.IDLE and not client.awaiting_idle
     transport.status("idle", request)  # a late idle is harmless: no second finish
     transport.deliver(SHELL, "execute_reply", {"status": "ok"}, request)
     assert tick(client, clock, 10) == [] and rec.finished_ids() == [msg_id]
@@ -453,7 +454,7 @@ def test_no_reply_means_still_running_however_long_it_takes(clocked: Any) -> Non
     transport.deliver(STDIN, "input_request", {"prompt": "x?", "password": False}, request)
     for _ in range(100):  # a long cell, waiting for input too: its reply comes at its end
         assert tick(client, clock, 60) == []
-    assert rec.finished == [] and client.status == "busy"
+    assert rec.finished == [] and client.status is KernelStatus.BUSY
     transport.deliver(SHELL, "execute_reply", {"status": "ok"}, request)
     transport.status("idle", request)
     assert rec.finished_ids() == [running]
@@ -472,4 +473,4 @@ def test_a_real_kernel_that_stops_publishing_status_still_finishes(qtbot: QtBot,
     assert [m["content"]["execution_state"] for m in kernel.outputs_for(sabotage, "status")] == ["busy"]
     next_id = client.execute("print('next')")
     qtbot.waitUntil(lambda: finished(next_id), timeout=8_000)
-    assert kernel.stream_text(next_id) == "next\n" and client.status == "idle"
+    assert kernel.stream_text(next_id) == "next\n" and client.status is KernelStatus.IDLE

@@ -18,6 +18,7 @@ from conch.app.kernel.launcher import (
     installed_kernels,
 )
 from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.kernel.status import KernelStatus
 
 
 def test_installed_kernels_lists_python3() -> None:
@@ -105,7 +106,7 @@ def test_kernel_runs_in_cwd_keeps_quiet_and_interrupts_by_signal(
     client.iopub_message.connect(lambda m: streams.append(m) if m["msg_type"] == "stream" else None)
     try:
         client.start()
-        qtbot.waitUntil(lambda: client.status == "idle", timeout=30_000)
+        qtbot.waitUntil(lambda: client.status is KernelStatus.IDLE, timeout=30_000)
         code = "import os; os.write(1, b'LEAKED-STDOUT'); os.write(2, b'LEAKED-STDERR'); print(os.getcwd())"
         msg_id = client.execute(code)
         qtbot.waitUntil(lambda: msg_id in finished, timeout=10_000)
@@ -120,7 +121,7 @@ def test_kernel_runs_in_cwd_keeps_quiet_and_interrupts_by_signal(
         assert "Debugger warning" not in text["stderr"]
 
         msg_id = client.execute("import time\nwhile True: time.sleep(0.01)")
-        qtbot.waitUntil(lambda: client.status == "busy", timeout=10_000)
+        qtbot.waitUntil(lambda: client.status is KernelStatus.BUSY, timeout=10_000)
         process.interrupt()  # the python3 kernelspec interrupts with SIGINT
         qtbot.waitUntil(lambda: msg_id in finished, timeout=10_000)
         assert finished[msg_id]["content"]["ename"] == "KeyboardInterrupt"

@@ -15,6 +15,7 @@ from conch.app.kernel import zmq_bridge
 from conch.app.kernel.client import KernelClient, session_for
 from conch.app.kernel.transport import CONTROL, IOPUB, SHELL, Message
 from conch.app.kernel.zmq_bridge import ZmqTransport
+from conch.app.kernel.status import KernelStatus
 
 
 class Inbox:
@@ -297,7 +298,7 @@ def test_a_client_with_the_wrong_key_sees_nothing(qtbot: QtBot, connection_info:
         wrong_inbox.start(wrong)
         qtbot.waitUntil(lambda: wrong.dropped_messages >= 1, timeout=30_000)
         good.start()
-        qtbot.waitUntil(lambda: good.status == "idle", timeout=30_000)
+        qtbot.waitUntil(lambda: good.status is KernelStatus.IDLE, timeout=30_000)
         before = wrong.dropped_messages
         msg_id = good.execute("print('secret output')")
         qtbot.waitUntil(lambda: msg_id in finished, timeout=10_000)

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from conch import ConsoleWidget, start_kernel
 from conch.app.kernel.launcher import installed_kernels
 from conch.app.kernel_session import KernelSession
+from conch.app.kernel.status import KernelStatus
 
 from .conftest import press, type_text
 
@@ -28,7 +29,7 @@ def bash_kernelspec() -> None:
 @pytest.fixture
 def bash_console(qtbot: QtBot, bash_kernelspec: None) -> Iterator[ConsoleWidget]:
     session: KernelSession = start_kernel("bash")
-    qtbot.waitUntil(lambda: session.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)
     console = ConsoleWidget(session)
     qtbot.addWidget(console)
     console.resize(700, 400)

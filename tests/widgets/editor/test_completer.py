@@ -42,9 +42,11 @@ def test_arrow_keys_pick_and_tab_accepts_and_esc_closes(qtbot: QtBot, console: C
 
 
 def test_a_single_match_is_inserted_directly(qtbot: QtBot, console: ConsoleWidget) -> None:
-    type_text(qtbot, console, "import jso")
+    with qtbot.waitSignal(console.execution_finished, timeout=30000):
+        console.execute("only_completion_target = 1")
+    type_text(qtbot, console, "only_completion_ta")
     press(qtbot, console, Qt.Key.Key_Tab)
-    qtbot.waitUntil(lambda: console.editor.code() == "import json", timeout=10000)
+    qtbot.waitUntil(lambda: console.editor.code() == "only_completion_target", timeout=10000)
     assert not console.completer.popup.isVisible()
 
 

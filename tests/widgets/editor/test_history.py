@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from conch import ConsoleWidget
+from conch.app.kernel.status import KernelStatus
 
 from .conftest import CTRL, press, type_text
 
@@ -78,7 +79,7 @@ def test_ctrl_r_searches_incrementally_enter_keeps_esc_restores(qtbot: QtBot, co
 def test_history_survives_a_kernel_restart(qtbot: QtBot, console: ConsoleWidget) -> None:
     run_typed(qtbot, console, "before_restart = 1")
     console.kernel.restart()
-    qtbot.waitUntil(lambda: console.kernel.status == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: console.kernel.status is KernelStatus.IDLE, timeout=30000)
     press(qtbot, console, Qt.Key.Key_Up)
     assert console.editor.code() == "before_restart = 1"
 
