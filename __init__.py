@@ -18,7 +18,7 @@ __all__ = ["ConsoleWidget", "attach_kernel", "start_kernel", "__version__"]
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
-    from conch.app.kernel_session import attach_kernel, start_kernel
+    from conch.app.embedding import attach_kernel, start_kernel
     from conch.widgets.console import ConsoleWidget
 
 
@@ -28,11 +28,11 @@ def __getattr__(name: str) -> Any:
 
         return ConsoleWidget
     if name == "start_kernel":
-        from conch.app.kernel_session import start_kernel
+        from conch.app.embedding import start_kernel
 
         return start_kernel
     if name == "attach_kernel":
-        from conch.app.kernel_session import attach_kernel
+        from conch.app.embedding import attach_kernel
 
         return attach_kernel
     raise AttributeError(f"module 'conch' has no attribute {name!r}")

@@ -158,6 +158,18 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def save_notebook(self) -> None:
+        """Ask where to save the current tab's session as a Jupyter notebook."""
+        from conch.app.session_export import ask_and_export
+
+        ask_and_export(self, "notebook")
+
+    def export_html(self) -> None:
+        """Ask where to save the current tab's session as one HTML page."""
+        from conch.app.session_export import ask_and_export
+
+        ask_and_export(self, "html")
+
     def pick_existing_kernel(self) -> ConnectionPicker:
         """Show the connection-file picker (without blocking); the pick opens a tab."""
         picker = ConnectionPicker(self)

@@ -59,7 +59,7 @@ def connection_info(kernel_process: LocalKernelProcess) -> dict[str, object]:
 @pytest.fixture
 def kernel(qtbot: QtBot) -> Iterator["KernelSession"]:
     """A session on a freshly launched python3 kernel, idle; shut down and checked gone after."""
-    from conch.app.kernel_session import start_kernel
+    from conch.app.embedding import start_kernel
 
     session = start_kernel("python3")
     qtbot.waitUntil(lambda: session.status is KernelStatus.IDLE, timeout=30000)

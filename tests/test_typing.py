@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-QT_FREE_PACKAGES = ("conch.app.model", "conch.app.kernel")
+QT_FREE_PACKAGES = ("conch.app.model", "conch.app.kernel", "conch.app.export")
 QT_FREE_MODULES = (
     "conch.app.events", "conch.app.settings", "conch.app.shortcuts",
     "conch.widgets.line_lexer", "conch.widgets.highlight", "conch.widgets.code_style",

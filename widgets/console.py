@@ -176,6 +176,25 @@ class ConsoleWidget(QWidget):
     def outputs(self) -> list[Output]:
         return self.kernel.transcript.outputs()
 
+    def export_notebook(self, path: str) -> None:
+        """Save the transcript as a Jupyter notebook (validated; raises ``OSError`` or
+        ``nbformat.ValidationError``, writing nothing, when it cannot)."""
+        from conch.app.export.notebook import write_notebook
+
+        session = self.kernel
+        write_notebook(
+            session.transcript, path, kernel_name=_notebook_kernel_name(session),
+            display_name=session.kernel.display_name, language_info=session.language_info,
+        )
+
+    def export_html(self, path: str) -> None:
+        """Save the transcript as one self-contained HTML page (images inline, no scripts)."""
+        from conch.app.export.html_page import write_html
+
+        session = self.kernel
+        write_html(session.transcript, path, title=f"Conch — {session.kernel.display_name}",
+                   language_info=session.language_info)
+
     def interrupt(self) -> None:
         """Interrupt the kernel (a signal for a launched kernel, else ``interrupt_request``)."""
         how = self.kernel.interrupt()
@@ -324,6 +343,14 @@ class ConsoleWidget(QWidget):
             palette = self.prompt.palette()
             palette.setColor(self.prompt.foregroundRole(), QColor(colour))
             self.prompt.setPalette(palette)
+
+
+def _notebook_kernel_name(session: KernelSession) -> str:
+    """The kernelspec a notebook should name: the kernel's own, else one for its language."""
+    name = session.kernel.kernel_name
+    if name:
+        return name
+    return "python3" if session.language_info.get("name") == "python" else ""
 
 
 def _takes_text(widget: QWidget | None) -> bool:

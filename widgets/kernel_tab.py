@@ -14,8 +14,7 @@ from conch.widgets.status_look import look
 
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
     from conch.app.kernel.launcher import LocalKernelProcess
-    from conch.app.kernel_session import KernelSession
-    from conch.app.kernel_session import Kernel
+    from conch.app.kernel_session import Kernel, KernelSession
     from conch.app.settings import Settings
     from conch.widgets.console import ConsoleWidget
 
@@ -106,7 +105,8 @@ class KernelTab(QWidget):
     def _start(self) -> None:
         from conch.app.kernel.connection_files import ConnectionFileError
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound
-        from conch.app.kernel_session import KernelSession, session_for_launched, start_kernel
+        from conch.app.embedding import session_for_launched, start_kernel
+        from conch.app.kernel_session import KernelSession
         from conch.app.running_kernel import RunningKernel
         from conch.widgets.console import ConsoleWidget
 
