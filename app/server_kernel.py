@@ -46,18 +46,22 @@ class ServerKernel(KernelLife):
 
     def __init__(
         self,
-        api: ServerApi,
+        api: ServerApi | None,
         kernel_id: str | None,
         *,
         kernel_name: str,
         owned: bool,
         spec_display_name: str | None = None,
+        where: str = "",
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.api = api
-        self.address: ServerAddress = api.address
-        self.kernel_id = kernel_id or ""
+        self.address: ServerAddress | None = api.address if api is not None else None
+        self.where = where or (api.address.display_name if api is not None else "a server")
+        """Where the kernel lives, as the user knows it (a server URL, or an SSH host)."""
+        self.kernel_id = (kernel_id or "") if api is not None else ""
+        self._wanted_id = kernel_id or ""
         self._kernel_name = kernel_name
         self._spec_display_name = spec_display_name
         self._owned = owned
@@ -66,7 +70,7 @@ class ServerKernel(KernelLife):
         self._culled = False
         self._restart_checks = 0
         self._ever_open = False
-        self.ca_certificates: list[QSslCertificate] = list(api.ca_certificates())
+        self.ca_certificates: list[QSslCertificate] = list(api.ca_certificates()) if api is not None else []
         self.connection_info: dict[str, Any] = {}
         self.process = None
         self.connection_file = None
@@ -87,8 +91,46 @@ class ServerKernel(KernelLife):
         kernel._call(api.kernel(kernel_id), kernel._on_described)
         return kernel
 
+    @classmethod
+    def pending(
+        cls, kernel_name: str, *, where: str, kernel_id: str | None = None, spec_display_name: str | None = None
+    ) -> "ServerKernel":
+        """A kernel on a server not reachable yet (an SSH connection is being made): a new one
+        of ``kernel_name``, or the running ``kernel_id``, once :meth:`use_server` gives the server,
+        or dead with the reason :meth:`fail` gives."""
+        return cls(None, kernel_id, kernel_name=kernel_name, owned=kernel_id is None,
+                   spec_display_name=spec_display_name, where=where)
+
+    def use_server(self, api: ServerApi) -> None:
+        """The server is reachable now, through ``api``: start or attach the kernel."""
+        if self.state is not Lifecycle.RUNNING or self.api is not None:
+            return
+        self.api, self.address = api, api.address
+        self.ca_certificates = list(api.ca_certificates())
+        if self._wanted_id:
+            self.kernel_id = self._wanted_id
+            self._call(api.kernel(self.kernel_id), self._on_described)
+            self.located.emit(self.kernel_id)
+        else:
+            self._begin()
+
+    def fail(self, reason: str) -> None:
+        """The server could not be reached (its SSH connection failed): the kernel is dead."""
+        self._die(reason, restart_hint=False)
+
+    @property
+    def _server(self) -> ServerApi:
+        assert self.api is not None, "the kernel has no server yet"
+        return self.api
+
+    @property
+    def reachable(self) -> bool:
+        """The kernel has a server and an id: consoles can connect."""
+        return self.api is not None and bool(self.kernel_id)
+
     def _begin(self) -> None:
-        self._call(self.api.start_kernel(self._kernel_name), self._on_started)
+        assert self.api is not None
+        self._call(self._server.start_kernel(self._kernel_name), self._on_started)
 
     # -- description ---------------------------------------------------------------------------
     @property
@@ -101,26 +143,30 @@ class ServerKernel(KernelLife):
 
     @property
     def display_name(self) -> str:
-        where = self.address.host if self.address.port in (80, 443) else self.address.host_and_port
+        address = self.address
+        if address is None or address.display_name != self.where:
+            where = self.where  # an SSH host: what the user typed, not the local forward
+        else:
+            where = address.host if address.port in (80, 443) else address.host_and_port
         return f"{self._spec_display_name or self._kernel_name or 'kernel'} @ {where}"
 
     @property
     def place(self) -> str:
-        return self.address.display_name
+        return self.where
 
     def describe(self) -> list[str]:
         who = "started by Conch" if self._owned else "started elsewhere"
-        lines = [f"Kernel on the server {self.address.display_name}, {who}"]
+        lines = [f"Kernel on the server {self.where}, {who}"]
         if self.kernel_id:
             lines.append(f"Kernel id: {self.kernel_id}")
         return lines
 
     def reattach_hint(self) -> str:
-        return f"File ▸ Connect to Server… lists it ({self.address.display_name})"
+        return f"File ▸ Connect to Server… lists it ({self.where})"
 
     @property
     def can_restart(self) -> bool:
-        return not self._culled
+        return not self._culled and self.api is not None
 
     @property
     def interrupt_mode(self) -> str:
@@ -143,18 +189,18 @@ class ServerKernel(KernelLife):
 
     def diagnose_silence(self, client: "KernelClient") -> str | None:
         if self.kernel_id and self._ever_open and not client.transport.kernel_seen:
-            return (f"The server {self.address.display_name} is connected, but the kernel has not answered: "
+            return (f"The server {self.where} is connected, but the kernel has not answered: "
                     "it may still be starting there.")
         return None
 
     def unresponsive_text(self) -> str:
         lost = next((link.last_lost for link in self._links if not link.open and link.last_lost), None)
         why = f" ({lost.text})" if lost is not None else ""
-        return (f"The connection to {self.address.display_name} was lost{why}; reconnecting… "
+        return (f"The connection to {self.where} was lost{why}; reconnecting… "
                 "The transcript and your input are kept.")
 
     def responsive_text(self) -> str:
-        return f"Connected to {self.address.display_name} again; output sent meanwhile follows."
+        return f"Connected to {self.where} again; output sent meanwhile follows."
 
     # -- consoles ------------------------------------------------------------------------------
     def open_transport(self) -> tuple[Transport, Session]:
@@ -187,23 +233,23 @@ class ServerKernel(KernelLife):
             on_done()
             self.closed.emit()
 
-        self._call(self.api.shutdown_kernel(self.kernel_id), lambda _call: deleted())
+        self._call(self._server.shutdown_kernel(self.kernel_id), lambda _call: deleted())
 
     def shutdown_unattended(self) -> None:
         """Delete a kernel Conch started that no console shows any more."""
         if self._sessions or not self._owned or not self.kernel_id or self.state is Lifecycle.CLOSED:
             return
         self._set_state(Lifecycle.CLOSED)
-        self._call(self.api.shutdown_kernel(self.kernel_id), lambda _call: self.closed.emit())
+        self._call(self._server.shutdown_kernel(self.kernel_id), lambda _call: self.closed.emit())
 
     # -- control -------------------------------------------------------------------------------
     def interrupt(self, client: "KernelClient") -> str:
         if self.kernel_id:
-            self._call(self.api.interrupt(self.kernel_id), self._on_control_answer)
+            self._call(self._server.interrupt(self.kernel_id), self._on_control_answer)
         return "request"
 
     def restart(self, client: "KernelClient") -> bool:
-        if self.state in (Lifecycle.RESTARTING, Lifecycle.CLOSED) or self._culled:
+        if self.state in (Lifecycle.RESTARTING, Lifecycle.CLOSED) or self._culled or self.api is None:
             return False
         self._set_state(Lifecycle.RESTARTING)
         self.restarting.emit()  # the consoles close their links; new ones follow the restart
@@ -212,7 +258,7 @@ class ServerKernel(KernelLife):
             self.dead_reason = None
             self._begin()
         else:
-            self._call(self.api.restart(self.kernel_id), self._on_restarted)
+            self._call(self._server.restart(self.kernel_id), self._on_restarted)
         return True
 
     def mark_unresponsive(self) -> None:
@@ -233,10 +279,10 @@ class ServerKernel(KernelLife):
     def _on_started(self, call: ApiCall[Any]) -> None:
         if self.state is Lifecycle.CLOSED:
             if call.result is not None:  # closed while starting: do not leave it behind
-                self._call(self.api.shutdown_kernel(call.result.id), lambda _c: None)
+                self._call(self._server.shutdown_kernel(call.result.id), lambda _c: None)
             return
         if call.error is not None or call.result is None:
-            self._die(f"Could not start a “{self._kernel_name}” kernel on {self.address.display_name}: {call.error}")
+            self._die(f"Could not start a “{self._kernel_name}” kernel on {self.where}: {call.error}")
             return
         self.kernel_id = call.result.id
         was_restarting = self.state is Lifecycle.RESTARTING
@@ -286,7 +332,7 @@ class ServerKernel(KernelLife):
         if self.state is not Lifecycle.RUNNING:
             return False
         if lost.reason is LostReason.HTTP_STATUS and lost.http_status == 404:
-            self._call(self.api.kernel(self.kernel_id), self._check_gone)
+            self._call(self._server.kernel(self.kernel_id), self._check_gone)
             return False
         if lost.reason is LostReason.HTTP_STATUS and lost.http_status in (401, 403):
             self._die(f"{lost.text} Check the token (`jupyter server list` shows it), then Kernel ▸ Restart.",
@@ -310,11 +356,11 @@ class ServerKernel(KernelLife):
     def _kernel_status(self, state: str) -> None:
         """The server's own word on the kernel process (iopub ``status``)."""
         if state == "dead":
-            self._die(f"The kernel died on {self.address.display_name} and its server could not restart it.")
+            self._die(f"The kernel died on {self.where} and its server could not restart it.")
         elif state == "restarting" and self.state is Lifecycle.RUNNING:
             log.info("kernel %s: the server is restarting it", self.kernel_id)
             self.restarted_in_place.emit(
-                f"The kernel died on {self.address.display_name}, and its server is starting it again: "
+                f"The kernel died on {self.where}, and its server is starting it again: "
                 "what was defined in it is gone."
             )
             # The server's connection to the old process does not carry over: consoles
@@ -325,12 +371,12 @@ class ServerKernel(KernelLife):
             self._restart_checks = RESTART_CHECKS
             self._check_restarted()
         elif state == "shutdown" and self.state is Lifecycle.RUNNING and self.kernel_id:
-            self._call(self.api.kernel(self.kernel_id), self._check_gone)
+            self._call(self._server.kernel(self.kernel_id), self._check_gone)
 
     def _check_restarted(self) -> None:
         if self.state is not Lifecycle.RESTARTING:
             return
-        self._call(self.api.kernel(self.kernel_id), self._on_restart_checked)
+        self._call(self._server.kernel(self.kernel_id), self._on_restart_checked)
 
     def _on_restart_checked(self, call: ApiCall[Any]) -> None:
         if self.state is not Lifecycle.RESTARTING:

@@ -81,7 +81,7 @@ class ServerLink:
 
     def start(self, on_message: MessageHandler, on_problem: ProblemHandler, on_heartbeat: HeartbeatHandler) -> None:
         self._handlers = (on_message, on_problem, on_heartbeat)
-        if self.kernel.kernel_id:
+        if self.kernel.reachable:
             self._open_socket()
         else:
             self._waiting_for_id = True
@@ -124,8 +124,10 @@ class ServerLink:
     def _open_socket(self) -> None:
         assert self._handlers is not None
         on_message, on_problem, _ = self._handlers
-        url = self.kernel.address.ws_url(f"kernels/{self.kernel.kernel_id}/channels", {"session_id": self.session_id})
-        ws = WebSocketTransport(url, self.kernel.address.token or "", self.session, ca_certificates=self.kernel.ca_certificates)
+        address = self.kernel.address
+        assert address is not None
+        url = address.ws_url(f"kernels/{self.kernel.kernel_id}/channels", {"session_id": self.session_id})
+        ws = WebSocketTransport(url, address.token or "", self.session, ca_certificates=self.kernel.ca_certificates)
         ws.opened.connect(self._opened)
         ws.lost.connect(self._lost)
         self._ws = ws
