@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 from jupyter_client.session import Session
 
 from conch.app.kernel.connection_files import read_connection_file
+from conch.app.kernel.deferred_transport import DeferredTransport
 from conch.app.kernel.transport import Transport
 from conch.app.kernel.zmq_bridge import ZmqTransport
 from conch.app.kernel_life import KernelLife, Lifecycle
@@ -55,6 +56,9 @@ class RunningKernel(KernelLife):
         self.connection_info = connection_info
         self.process = process
         self.connection_file = connection_file
+        self.ssh_host: str | None = None
+        """The SSH host the kernel is reached through (its ports forwarded), if any."""
+        self._waiting: list[tuple[DeferredTransport, Session]] = []  # consoles before the tunnel
         self._reapers: list[ProcessReaper] = []
         self._watch = QTimer(self)
         self._watch.setInterval(_PROCESS_WATCH_MS)
@@ -76,6 +80,28 @@ class RunningKernel(KernelLife):
         """Connect to a kernel someone else started (raises ``ConnectionFileError``)."""
         return cls(read_connection_file(path), connection_file=path)
 
+    @classmethod
+    def over_ssh(cls, host: str, remote_file: str) -> "RunningKernel":
+        """A kernel on ``host`` whose connection file there is ``remote_file``, reached through
+        forwarded ports that do not exist yet: consoles wait until :meth:`use_connection` (or
+        the kernel dies with :meth:`fail`)."""
+        kernel = cls({}, connection_file=Path(remote_file))
+        kernel.ssh_host = host
+        return kernel
+
+    def use_connection(self, connection_info: dict[str, Any]) -> None:
+        """The forwarded ports are there: the consoles that waited connect now."""
+        self.connection_info = connection_info
+        waiting, self._waiting = self._waiting, []
+        for deferred, session in waiting:
+            session.signature_scheme = str(connection_info.get("signature_scheme", "hmac-sha256"))
+            session.key = str(connection_info.get("key", "")).encode()
+            deferred.activate(self._zmq(connection_info, session))
+
+    def fail(self, reason: str) -> None:
+        """The kernel cannot be reached (its SSH tunnel could not be made)."""
+        self._die(reason, auto_restart=False)
+
     # -- description ---------------------------------------------------------------------------
     @property
     def owned(self) -> bool:
@@ -96,20 +122,23 @@ class RunningKernel(KernelLife):
             except Exception:  # noqa: BLE001 - a name is not worth failing for
                 return self.process.kernel_name
         name = self.kernel_name
+        where = f" @ {self.ssh_host}" if self.ssh_host else ""
         if self.connection_file is not None:
             stem = self.connection_file.stem.removeprefix("kernel-")[:8]
-            return f"{name or 'kernel'} [{stem}]"
-        return name or "kernel"
+            return f"{name or 'kernel'} [{stem}]{where}"
+        return (name or "kernel") + where
 
     @property
     def place(self) -> str:
         """Where the kernel lives, in a few words (the status bar)."""
-        return "this computer"
+        return f"{self.ssh_host} (over SSH)" if self.ssh_host else "this computer"
 
     def describe(self) -> list[str]:
         """Lines for a tab's tooltip: what this kernel is and where it lives."""
         lines = []
-        if self.process is not None and self.process.pid is not None:
+        if self.ssh_host:
+            lines.append(f"Kernel on {self.ssh_host}, reached over SSH (its ports forwarded), started elsewhere")
+        elif self.process is not None and self.process.pid is not None:
             lines.append(f"Kernel process {self.process.pid} on this computer, started by Conch")
         else:
             lines.append("Kernel on this computer, started elsewhere")
@@ -120,6 +149,8 @@ class RunningKernel(KernelLife):
 
     def reattach_hint(self) -> str:
         """How to get back to this kernel once no tab shows it."""
+        if self.ssh_host:
+            return f"File ▸ Connect over SSH… lists it ({self.ssh_host})"
         where = self.connection_file or (self.process.connection_file if self.process is not None else "")
         return f"File ▸ Connect to Existing Kernel reconnects ({Path(where).name})" if where else ""
 
@@ -130,18 +161,27 @@ class RunningKernel(KernelLife):
         return self.owned
 
     def open_transport(self) -> tuple[Transport, Session]:
-        """A new connection to the kernel for one console, and the session that signs for it."""
+        """A new connection to the kernel for one console, and the session that signs for it
+        (one that waits, if the kernel's tunnel is still being made)."""
         info = self.connection_info
         session = Session(
             key=str(info.get("key", "")).encode(),
             signature_scheme=str(info.get("signature_scheme", "hmac-sha256")),
         )
-        transport = ZmqTransport(
-            info, session, heartbeat_interval=HEARTBEAT_INTERVAL, heartbeat_timeout=HEARTBEAT_TIMEOUT
-        )
-        return transport, session
+        if not info:
+            deferred = DeferredTransport()
+            self._waiting.append((deferred, session))
+            return deferred, session
+        return self._zmq(info, session), session
+
+    @staticmethod
+    def _zmq(info: dict[str, Any], session: Session) -> ZmqTransport:
+        return ZmqTransport(info, session, heartbeat_interval=HEARTBEAT_INTERVAL, heartbeat_timeout=HEARTBEAT_TIMEOUT)
 
     def unresponsive_text(self) -> str:
+        if self.ssh_host:
+            return (f"The kernel on {self.ssh_host} is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): "
+                    "it is hung or gone, or the SSH connection was lost (Conch reconnects it).")
         what = "hung" if self.owned else "hung, or gone"
         return f"The kernel is not responding (no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s): it is {what}."
 
@@ -150,8 +190,9 @@ class RunningKernel(KernelLife):
 
     def diagnose_silence(self, client: "KernelClient") -> str | None:
         """Why a kernel from a connection file has not answered for a few seconds (a kernel
-        Conch launched is still starting: nothing to say)."""
-        if self.owned:
+        Conch launched is still starting, one whose tunnel is being made is waiting for it:
+        nothing to say)."""
+        if self.owned or not self.connection_info:
             return None
         if not client.transport.kernel_seen:
             info = self.connection_info
