@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BACKOFF = (0.1, 0.25, 0.5, 1.0)
+BACKOFF = (0.1, 0.25, 0.5)
 """Seconds before each reconnection attempt after a drop; then every :data:`BACKOFF`\\[-1] s,
-so output flows again within a second of the server being reachable."""
+so output flows again within a second of the server being reachable (an attempt takes a few
+milliseconds on a refused port)."""
 PENDING_LIMIT = 200
 """Messages held until the kernel has an id on its server (a kernel still being started)."""
 _RATE_LIMITED = ("IOPub message rate exceeded", "IOPub data rate exceeded")
@@ -186,9 +187,9 @@ class ServerLink:
 def rate_limit_notice(server_text: str) -> str:
     """Conch's words for the server's notice that it dropped output (ANSI: a yellow line)."""
     what = "messages" if "message rate" in server_text else "data"
-    limit = "iopub_msg_rate_limit" if what == "messages" else "iopub_data_rate_limit"
+    limit = "iopub_msg_rate_limit" if what == "messages" else "iopub_data_rate_limit"  # jupyter_server 2.x
     return (
         f"\x1b[33m⚠ Output was dropped by the Jupyter server: this cell sent {what} faster than the "
         f"server's iopub rate limit allows. Output resumes once the rate falls. To see everything, "
-        f"start the server with --ServerApp.{limit}=0 (or a higher limit).\x1b[0m\n"
+        f"start the server with --ZMQChannelsWebsocketConnection.{limit}=0 (or a higher limit).\x1b[0m\n"
     )
