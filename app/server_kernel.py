@@ -69,6 +69,9 @@ class ServerKernel(KernelLife):
         self._calls: set[ApiCall[Any]] = set()
         self._culled = False
         self._restart_checks = 0
+        self.after_close: Callable[[Callable[[], None]], None] | None = None
+        """Runs when the last console has left (and a kernel Conch started is deleted), before
+        the consoles hear they are closed; it calls what it is given when it is done."""
         self._ever_open = False
         self.ca_certificates: list[QSslCertificate] = list(api.ca_certificates()) if api is not None else []
         self.connection_info: dict[str, Any] = {}
@@ -224,15 +227,20 @@ class ServerKernel(KernelLife):
             return
         owned_and_there = self._owned and self.kernel_id and not self._culled and not keep
         self._set_state(Lifecycle.CLOSED)
-        if not owned_and_there:
+
+        def finish() -> None:
             on_done()
             self.closed.emit()
-            return
 
         def deleted() -> None:
-            on_done()
-            self.closed.emit()
+            if self.after_close is None:
+                finish()
+            else:
+                self.after_close(finish)  # e.g. stop the server Conch started over SSH, then say so
 
+        if not owned_and_there:
+            deleted()
+            return
         self._call(self._server.shutdown_kernel(self.kernel_id), lambda _call: deleted())
 
     def shutdown_unattended(self) -> None:

@@ -15,6 +15,8 @@ QT_FREE_MODULES = (
     "conch.widgets.line_lexer", "conch.widgets.highlight", "conch.widgets.code_style",
     "conch.app.display_check", "conch.app.quit_signals", "conch.app.gc_tuning", "conch.app.safe_read", "conch.widgets.render_budget",
     "conch.app.recent_servers",
+    "conch.app.ssh.prompt_text", "conch.app.ssh.reasons", "conch.app.ssh.remote_scripts",
+    "conch.app.ssh.forwards", "conch.app.ssh.ssh_args", "conch.app.ssh.askpass", "conch.app.ssh.runtime",
 )
 
 
