@@ -54,6 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the server's token (else the URL's ?token=, else $JUPYTER_TOKEN, else you are asked)",
     )
     parser.add_argument(
+        "--ssh",
+        metavar="HOST",
+        help="run the kernel on HOST (as in ~/.ssh/config, or user@host) over the system ssh: on a Jupyter "
+        "server running there, or one Conch starts; with --existing FILE_OR_ID, attach to a kernel there",
+    )
+    parser.add_argument(
+        "--ssh-option",
+        action="append",
+        default=[],
+        metavar="OPT",
+        help="an option for ssh, e.g. --ssh-option=-F --ssh-option=~/.ssh/lab_config (repeatable)",
+    )
+    parser.add_argument(
         "--ca-file",
         metavar="PEM",
         help="certificates to trust for an https server besides the system's (a self-signed one)",
@@ -155,6 +168,8 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     server = None
     if args.server is not None:
         server, problem = server_target(args)
+    elif args.ssh is not None:
+        problem = "--existing with --ssh needs a kernel id or connection file name" if args.existing == "" else None
     elif args.existing is not None:
         existing, problem = existing_connection_file(args.existing)
     else:
@@ -168,7 +183,7 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         return EXIT_NO_DISPLAY
 
     launched = None
-    if existing is None and server is None:
+    if existing is None and server is None and args.ssh is None:
         # Launch the kernel first: it boots on another core while Qt builds the window.
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound, LocalKernelProcess
 
@@ -203,7 +218,9 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
 
     window.show()
     QTimer.singleShot(0, lambda: milestone("window-shown"))
-    if server is not None:
+    if args.ssh is not None:
+        tab = window.new_ssh_tab(args.ssh, args.ssh_option, args.kernel, existing=args.existing)
+    elif server is not None:
         ca_file = args.ca_file or window.settings.ca_file
         tab = window.new_server_tab(server, args.kernel, kernel_id=args.existing or None, ca_file=ca_file)
     elif existing is None:

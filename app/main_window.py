@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from conch.app.kernel.server_url import ServerAddress
     from conch.app.kernel_session import Kernel
     from conch.widgets.server_dialog import ServerDialog
+    from conch.widgets.ssh_dialog import SshDialog
 
 _CLOCK_MS = 100
 
@@ -131,6 +132,17 @@ class MainWindow(QMainWindow):
             kernel = ServerKernel.start(api, kernel_name or "python3", spec_display_name)
         return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel)
 
+    def new_ssh_tab(
+        self, host: str, options: "Sequence[str]" = (), kernel_name: str | None = None, *, existing: str | None = None
+    ) -> KernelTab:
+        """A tab on a kernel on ``host`` over SSH: a new one of ``kernel_name`` on a Jupyter
+        server there, or ``existing`` (a connection file there, or a kernel id). Returns at once;
+        ssh's questions come up in dialogs; the tab says what happens."""
+        from conch.app.embedding import ssh_kernel
+
+        kernel = ssh_kernel(host, options, kernel_name=kernel_name or "python3", existing=existing)
+        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel)
+
     def new_tab_on_current_kernel(self) -> KernelTab | None:
         """Another console on the current tab's kernel; each shows the other's executions."""
         tab = self.current_tab()
@@ -142,21 +154,15 @@ class MainWindow(QMainWindow):
 
     def connect_to_server(self) -> "ServerDialog":
         """Show the Connect to Server dialog (without blocking); its choice opens a tab."""
-        from conch.app.settings import config_dir
-        from conch.widgets.server_dialog import ServerDialog
+        from conch.app.window_dialogs import open_server_dialog
 
-        dialog = ServerDialog(self, config_dir(), self.settings.ca_file)
-        dialog.start_requested.connect(
-            lambda address, name, display: self.new_server_tab(
-                address, name, spec_display_name=display, ca_file=dialog.ca_file
-            )
-        )
-        dialog.attach_requested.connect(
-            lambda address, kernel_id, name: self.new_server_tab(address, name, kernel_id=kernel_id, ca_file=dialog.ca_file)
-        )
-        dialog.finished.connect(lambda _result: self.focus_editor())
-        dialog.open()
-        return dialog
+        return open_server_dialog(self)
+
+    def connect_over_ssh(self) -> "SshDialog":
+        """Show the Connect over SSH dialog (without blocking); its choice opens a tab."""
+        from conch.app.window_dialogs import open_ssh_dialog
+
+        return open_ssh_dialog(self)
 
     def save_notebook(self) -> None:
         """Ask where to save the current tab's session as a Jupyter notebook."""

@@ -13,6 +13,8 @@ from conch.app.safe_read import UnreadableFile, read_json
 log = logging.getLogger(__name__)
 
 RECENT_FILE = "servers.json"
+RECENT_HOSTS_FILE = "ssh_hosts.json"
+"""SSH hosts the user connected to (``url`` is the host as typed)."""
 RECENT_LIMIT = 10
 _FILE_LIMIT = 64 * 1024
 
@@ -26,10 +28,10 @@ class RecentServer:
     token_saved: bool = False
 
 
-def load_recent(folder: Path) -> list[RecentServer]:
-    """The recent servers in ``folder`` (none if the file is missing or unreadable)."""
+def load_recent(folder: Path, file: str = RECENT_FILE) -> list[RecentServer]:
+    """The recent servers (or hosts) in ``folder`` (none if the file is missing or unreadable)."""
     try:
-        data = read_json(folder / RECENT_FILE, _FILE_LIMIT, "recent servers file", max_depth=4)
+        data = read_json(folder / file, _FILE_LIMIT, "recent servers file", max_depth=4)
     except UnreadableFile as error:
         if error.problem != "missing":
             log.warning("%s; starting a new list", error)
@@ -44,11 +46,11 @@ def load_recent(folder: Path) -> list[RecentServer]:
     return servers[:RECENT_LIMIT]
 
 
-def remember(folder: Path, server: RecentServer) -> list[RecentServer]:
+def remember(folder: Path, server: RecentServer, file: str = RECENT_FILE) -> list[RecentServer]:
     """Put ``server`` first in the list in ``folder`` (written atomically); returns the list."""
-    servers = [server, *(s for s in load_recent(folder) if s.url != server.url)][:RECENT_LIMIT]
+    servers = [server, *(s for s in load_recent(folder, file) if s.url != server.url)][:RECENT_LIMIT]
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / RECENT_FILE
+    target = folder / file
     temporary = target.with_suffix(".tmp")
     payload = {"servers": [{"url": s.url, "token_saved": s.token_saved} for s in servers]}
     temporary.write_text(json.dumps(payload, indent=1), encoding="utf-8")

@@ -35,6 +35,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("new_tab_same_kernel", ("Ctrl+Shift+T",), "Open another tab on the current tab's kernel", "window"),
     Shortcut("connect_existing", ("Ctrl+O",), "Open a tab on a kernel started elsewhere (connection file)", "window"),
     Shortcut("connect_server", ("Ctrl+Shift+O",), "Open a tab on a kernel on a Jupyter server", "window"),
+    Shortcut("connect_ssh", ("Ctrl+Shift+H",), "Open a tab on a kernel on another machine, over SSH", "window"),
     Shortcut("save_notebook", ("Ctrl+S",), "Save the current tab's session as a Jupyter notebook", "window"),
     Shortcut("export_html", ("Ctrl+Shift+E",), "Export the current tab's session as an HTML page", "window"),
     Shortcut("close_tab", ("Ctrl+W",), "Close the current tab", "window"),

@@ -25,6 +25,7 @@ def build_menus(window: "MainWindow") -> None:
     add(file_menu, "New Tab on This &Kernel", "new_tab_same_kernel", window.new_tab_on_current_kernel)
     add(file_menu, "C&onnect to Existing Kernel…", "connect_existing", window.pick_existing_kernel)
     add(file_menu, "Connect to &Server…", "connect_server", window.connect_to_server)
+    add(file_menu, "Connect over SS&H…", "connect_ssh", window.connect_over_ssh)
     file_menu.addSeparator()
     add(file_menu, "&Save Session As Notebook…", "save_notebook", window.save_notebook)
     add(file_menu, "&Export as HTML…", "export_html", window.export_html)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 from conch.app.ssh.prompt_text import PromptKind
 from conch.app.ssh.prompts import Prompt
 
-MIN_WIDTH = 440
+MIN_WIDTH = 620
 
 
 class PromptDialog(QDialog):
