@@ -71,6 +71,10 @@ class KernelLife(QObject):
         reconnecting, gone from its server); None when the kernel's own state is."""
         return None
 
+    def link_detail(self) -> str:
+        """More about the connection while it is being remade ("attempt 3, every 0.5 s"), or ""."""
+        return ""
+
     @property
     def exit_expected(self) -> bool:
         """The kernel said it will end (or has ended) at the user's request."""

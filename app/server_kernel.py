@@ -16,7 +16,7 @@ from conch.app.kernel.status import KernelStatus
 from conch.app.kernel.transport import Transport
 from conch.app.kernel.ws_losses import ConnectionLost, LostReason
 from conch.app.kernel_life import KernelLife, Lifecycle
-from conch.app.server_link import ServerLink
+from conch.app.server_link import BACKOFF, ServerLink
 
 if TYPE_CHECKING:
     from conch.app.kernel.client import KernelClient
@@ -186,6 +186,12 @@ class ServerKernel(KernelLife):
         if any(not link.open for link in self._links):
             return KernelStatus.RECONNECTING
         return None
+
+    def link_detail(self) -> str:
+        attempts = max((link.attempts for link in self._links if not link.open), default=0)
+        if self.link_status is not KernelStatus.RECONNECTING or not attempts:
+            return ""
+        return f"attempt {attempts}, then every {BACKOFF[-1]:g} s"
 
     def has_run_code(self) -> bool:
         return not self._owned or self._answered

@@ -188,6 +188,8 @@ class KernelTab(QWidget):
             return f"{name}: {look(status).word}"
         if session is None or status is not KernelStatus.BUSY:
             text = f"{name}: {look(status, exited=session is not None and session.exited_on_request).word}"
+            detail = session.kernel.link_detail() if session is not None else ""
+            text += f" ({detail})" if detail else ""
         else:
             running = session.running_for
             text = f"{name}: busy" + (f", running {running:.1f} s" if running is not None else "")

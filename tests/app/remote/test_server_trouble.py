@@ -142,6 +142,7 @@ def test_a_server_that_goes_away_leaves_the_tab_reconnecting_with_everything_kep
         server.stop()
     wait_status(qtbot, tab, KernelStatus.RECONNECTING)
     assert "reconnecting" in tab.title()
+    qtbot.waitUntil(lambda: "attempt 2" in window.kernel_state.text(), timeout=10_000)  # it keeps trying, and says so
     assert "before the outage" in tab.console.transcript_text() and tab.console.editor.code() == "half-typed"
     assert "was lost" in tab.console.transcript_text()
     close_window(qtbot, window)
