@@ -3,6 +3,7 @@ needs it, reconnected when it drops, and everything Conch started there stopped 
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +15,17 @@ from conch.app.ssh.calls import SshCall
 from conch.app.ssh.master import MasterState, SshMaster
 from conch.app.ssh.prompts import PromptServer, shared_prompt_server
 from conch.app.ssh.remote_jupyter import RemoteJupyter, StartedServer
+from conch.app.ssh.remote_scripts import stop_server_script
+from conch.app.ssh.ssh_args import mux_arguments
 
 if TYPE_CHECKING:
     from conch.app.running_kernel import RunningKernel
     from conch.app.server_kernel import ServerKernel
 
 log = logging.getLogger(__name__)
+
+STOP_AT_EXIT_S = 15.0
+"""The longest Conch waits, when it quits, for a Jupyter server it started over SSH to stop."""
 
 Ready = Callable[[str], None]
 """Called with "" when the host is connected, else with why it is not."""
@@ -79,14 +85,39 @@ class SshHost(QObject):
             return
         server, self.started_server = self.started_server, None
         if server is not None and not self.keep_server and self.master.is_ready:
-            def stopped(_call: SshCall[Any]) -> None:
-                self.master.stop()
+            self._track(self.jupyter.stop_server(server)).when_done(lambda _call: self._stop_master(then))
+        else:
+            self._stop_master(then)
+
+    def _stop_master(self, then: Callable[[], None]) -> None:
+        """Stop the master connection; ``then`` once its process is gone."""
+        if self.master.state in (MasterState.IDLE, MasterState.FAILED, MasterState.STOPPED):
+            then()
+            return
+        done: list[bool] = []
+
+        def stopped() -> None:
+            if not done:
+                done.append(True)
+                self.master.stopped.disconnect(stopped)
                 then()
 
-            self._track(self.jupyter.stop_server(server)).when_done(stopped)
-        else:
-            self.master.stop()
-            then()
+        self.master.stopped.connect(stopped)
+        self.master.stop()
+
+    def stop_now(self) -> None:
+        """At exit, when nothing waits for answers any more: stop the Jupyter server Conch
+        started there (its kernels with it; a few seconds at most), then the connection."""
+        server, self.started_server = self.started_server, None
+        if server is not None and not self.keep_server and self.master.is_ready:
+            script = stop_server_script(server.remote_pid, server.remote_dir)
+            command = [self.master.ssh_program, *mux_arguments(
+                self.master.control_path, self.destination, ["-T", "--", self.destination, "/bin/sh -s"])]
+            try:
+                subprocess.run(command, input=script.encode(), capture_output=True, timeout=STOP_AT_EXIT_S, check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                log.warning("ssh %s: could not stop the Jupyter server there: %s", self.destination, error)
+        self.master.stop()
 
     def _on_ready(self) -> None:
         waiting, self._waiting = self._waiting, []
@@ -225,9 +256,10 @@ class SshHosts(QObject):
         return host
 
     def stop_all(self) -> None:
-        """Stop every master (at exit): no ssh process is left behind."""
+        """At exit: stop what Conch started on each host, then every master (no ssh process,
+        and no server of Conch's, is left behind)."""
         for host in self._hosts.values():
-            host.master.stop()
+            host.stop_now()
 
     _shared: "SshHosts | None" = None
 

@@ -25,6 +25,7 @@ def test_ssh_starts_a_kernel_there_and_leaves_nothing_running(qtbot: QtBot, sshd
     result = conch("--ssh", sshd.host_alias, *options, "--startup-times", "--quit-when-ready")
     assert milestones(result.stderr) == ["window-shown", "prompt-ready"], result.stderr
     assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Destroyed while process" not in result.stderr, result.stderr
     qtbot.waitUntil(lambda: not sshd.remote_pids() and not sshd.session_pids(), timeout=30000)
 
 

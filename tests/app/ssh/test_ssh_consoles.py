@@ -71,7 +71,7 @@ def test_a_kernel_on_a_server_conch_starts_there_runs_and_all_of_it_stops(
     listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert token and token not in listing  # never on a command line, here or "there"
     close(qtbot, session)
-    qtbot.waitUntil(lambda: host.master.state is MasterState.STOPPED, timeout=30_000)
+    assert host.master.state is MasterState.STOPPED  # all of it stopped before "closed" came
     qtbot.waitUntil(lambda: not sshd.remote_pids(), timeout=30_000)  # server and kernel gone
 
 
@@ -132,3 +132,13 @@ def test_an_unreachable_host_says_so_in_the_console(qtbot: QtBot, sshd: SshServe
     qtbot.waitUntil(lambda: session.status is KernelStatus.DEAD, timeout=30_000)
     assert "no-such-host.invalid" in console.transcript_text()
     close(qtbot, session)
+
+
+def test_quitting_without_closing_still_stops_the_server_conch_started_there(
+    qtbot: QtBot, sshd: SshServer, hosts: SshHosts
+) -> None:
+    session = start_kernel("python3", ssh=sshd.host_alias, ssh_options=sshd.ssh_options())
+    open_console(qtbot, session)
+    assert sshd.remote_pids()
+    hosts.stop_all()  # what the application's aboutToQuit does
+    qtbot.waitUntil(lambda: not sshd.remote_pids(), timeout=30_000)
