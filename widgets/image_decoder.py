@@ -77,7 +77,27 @@ def _reader(data: bytes) -> tuple[QImageReader, QBuffer]:
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    return QImageReader(buffer), buffer  # the buffer must outlive the reader's use
+    reader = QImageReader(buffer, _format(data))
+    # The format is named, never guessed: guessing asks every image plugin, and the SVG one
+    # builds a QTextStream (a QObject connection, under a global Qt lock) on this worker thread
+    # while it holds the GIL; with the GUI thread in a disconnect() that waits for the GIL, both
+    # threads would wait for ever.
+    reader.setAutoDetectImageFormat(False)
+    reader.setDecideFormatFromContent(False)
+    return reader, buffer  # the buffer must outlive the reader's use
+
+
+def _format(data: bytes) -> bytes:
+    """The Qt image format of raster ``data`` (PNG for anything else: it will not read)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return b"jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return b"gif"
+    if data.startswith(b"BM"):
+        return b"bmp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return b"webp"
+    return b"png"
 
 
 def _header(data: bytes) -> QSize | str:

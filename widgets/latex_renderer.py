@@ -217,7 +217,7 @@ class _Lane(QObject):
 def _image(answer: dict[str, object]) -> QImage | str:
     png = answer.get("png")
     if isinstance(png, str):
-        image = QImage.fromData(QByteArray(base64.b64decode(png)))
+        image = QImage.fromData(QByteArray(base64.b64decode(png)), "PNG")
         if not image.isNull():
             image.setDevicePixelRatio(SCALE)
             return image
