@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--kernel",
         metavar="NAME",
-        default="python3",
-        help="kernelspec to launch in the first tab (default: python3); "
+        default=None,
+        help="kernelspec to launch in the first tab (default: the default_kernel setting, python3 "
+        "unless changed in Edit ▸ Preferences); "
         "`jupyter kernelspec list` shows the installed ones",
     )
     parser.add_argument(
@@ -151,6 +152,10 @@ def existing_connection_file(name: str) -> tuple["Path | None", str | None]:
     return path, None
 
 
+DESKTOP_FILE_NAME = "conch"
+"""The desktop entry's name without ``.desktop`` (``packaging/conch.desktop``)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # From here on SIGINT, SIGTERM and SIGHUP only write a byte that the Qt loop reads (see
@@ -164,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
+    from conch.app.settings import Settings, settings_path
+
+    settings = Settings.load()
+    kernel_from_settings = args.kernel is None
+    if kernel_from_settings:
+        args.kernel = settings.default_kernel
     existing = None
     server = None
     if args.server is not None:
@@ -174,6 +185,8 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         existing, problem = existing_connection_file(args.existing)
     else:
         problem = kernel_problem(args.kernel)
+        if problem is not None and kernel_from_settings:
+            problem += f" (the \"default_kernel\" setting in {settings_path()} names it; --kernel picks another)"
     if problem is not None:
         print(f"conch: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,9 +214,12 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Conch")
     app.setApplicationVersion(__version__)
+    # The desktop groups Conch's windows under its launcher and finds its icon by these.
+    app.setOrganizationName("Conch")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     # Closing the window starts the kernels' shutdown; quit once they are gone.
     app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(args.kernel)
+    window = MainWindow(args.kernel, settings)
     window.all_kernels_closed.connect(app.quit)
 
     # A quit signal is Quit without the questions; a second one while quitting ends Conch at
@@ -227,6 +243,10 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         tab = window.new_tab(launched=launched)
     else:
         tab = window.new_tab(connection_file=existing)
+    if not args.quit_when_ready:  # the last session's tabs, offered beside the one(s) asked for
+        from conch.app.window_session import offer_last_session
+
+        offer_last_session(window)
 
     reported: list[str] = []
 

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from conch.app.kernel.status import KernelStatus
 from conch.app.kernel_life import Lifecycle
+from conch.app.session_memory import TabRecord, server_record
 from conch.app.settings import Settings
+from conch.app import window_session
+from conch.app.window_look import WindowLook
 from conch.app.window_menus import build_menus
 from conch.widgets.connection_picker import ConnectionPicker
 from conch.widgets.kernel_banner import KernelBanner
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from conch.app.kernel.server_api import ServerApi
     from conch.app.kernel.server_url import ServerAddress
     from conch.app.kernel_session import Kernel
+    from conch.widgets.preferences_dialog import PreferencesDialog
     from conch.widgets.server_dialog import ServerDialog
     from conch.widgets.ssh_dialog import SshDialog
 
@@ -65,11 +69,15 @@ class MainWindow(QMainWindow):
         self.settings_banner = KernelBanner(self)
         """Problems in the settings file, shown until the user dismisses them."""
         self.settings_banner.acted.connect(self.focus_editor)
+        self.session_banner = KernelBanner(self)
+        """The last session's tabs, offered again (``conch.app.window_session``)."""
+        self.session_banner.acted.connect(self.focus_editor)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.settings_banner)
+        layout.addWidget(self.session_banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self._show_settings_problems()
@@ -78,7 +86,12 @@ class MainWindow(QMainWindow):
         self._clock = QTimer(self)  # the running cell's elapsed time
         self._clock.setInterval(_CLOCK_MS)
         self._clock.timeout.connect(self._show_status)
+        self.look = WindowLook(self)
+        """The window's theme, zoom and status bar, and the preferences taking effect."""
+        self.preferences: "PreferencesDialog | None" = None
+        """The Preferences dialog last opened (Edit ▸ Preferences)."""
         build_menus(self)
+        window_session.restore_window(self)
 
     # -- opening tabs --------------------------------------------------------------------------
     def new_tab(
@@ -88,14 +101,17 @@ class MainWindow(QMainWindow):
         launched: "tuple[LocalKernelProcess, dict[str, Any]] | None" = None,
         kernel: "Kernel | None" = None,
         connection_file: Path | None = None,
+        origin: "TabRecord | None" = None,
     ) -> KernelTab:
         """Open a tab and connect its console on the next event-loop turn: to a new kernel of
         ``kernel_name``, to ``launched`` (already booting), to ``kernel`` (another tab's), or to
         the kernel of ``connection_file``."""
         tab = KernelTab(
             kernel_name or self.kernel_name, self, launched=launched, kernel=kernel,
-            connection_file=connection_file, settings=self.settings,
+            connection_file=connection_file, settings=self.settings, origin=origin,
         )
+        window_session.watch_tab(tab)
+        self.look.adopt(tab)
         index = self.tabs.addTab(tab, tab.title())
         self.tabs.setCurrentIndex(index)
         tab.state_changed.connect(lambda: self._on_tab_state(tab))
@@ -130,7 +146,7 @@ class MainWindow(QMainWindow):
             kernel = ServerKernel.attach_to(api, kernel_id, kernel_name or "")
         else:
             kernel = ServerKernel.start(api, kernel_name or "python3", spec_display_name)
-        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel)
+        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel, origin=server_record(address.base_url, ca_file))
 
     def new_ssh_tab(
         self, host: str, options: "Sequence[str]" = (), kernel_name: str | None = None, *, existing: str | None = None
@@ -141,7 +157,8 @@ class MainWindow(QMainWindow):
         from conch.app.embedding import ssh_kernel
 
         kernel = ssh_kernel(host, options, kernel_name=kernel_name or "python3", existing=existing)
-        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel)
+        origin = TabRecord("ssh", host=host, ssh_options=tuple(options))
+        return self.new_tab(kernel.kernel_name or "kernel", kernel=kernel, origin=origin)
 
     def new_tab_on_current_kernel(self) -> KernelTab | None:
         """Another console on the current tab's kernel; each shows the other's executions."""
@@ -150,7 +167,7 @@ class MainWindow(QMainWindow):
         if session is None or session.kernel.state is Lifecycle.CLOSED:
             self.statusBar().showMessage("This tab has no kernel to share.", 8000)
             return None
-        return self.new_tab(tab.kernel_name if tab else None, kernel=session.kernel)
+        return self.new_tab(tab.kernel_name if tab else None, kernel=session.kernel, origin=tab.origin if tab else None)
 
     def connect_to_server(self) -> "ServerDialog":
         """Show the Connect to Server dialog (without blocking); its choice opens a tab."""
@@ -240,7 +257,7 @@ class MainWindow(QMainWindow):
             return
         session = tab.session
         stops_kernel = session is not None and session.kernel.owned and session.kernel.console_count == 1
-        if stops_kernel and session is not None and session.running_code():
+        if stops_kernel and session is not None and session.running_code() and self.settings.confirm_close:
             self._ask(
                 "Close Tab",
                 f"“{tab.title()}” is running code. Close the tab and shut its kernel down?",
@@ -313,11 +330,12 @@ class MainWindow(QMainWindow):
         """Hide at once; the kernels shut down in parallel, then ``all_kernels_closed``.
         If kernels Conch launched are running code, ask first."""
         busy = [t for t in self.tab_list() if t.session is not None and t.session.kernel.owned and t.running_code]
-        if busy and not self._quitting:
+        if busy and not self._quitting and self.settings.confirm_close:
             event.ignore()
             names = ", ".join(t.title() for t in busy)
             self._ask("Quit", f"Still running code: {names}. Quit and shut all kernels down?", "Quit", self.quit_now)
             return
+        window_session.remember_window(self)  # before the tabs go
         super().closeEvent(event)
         self._clock.stop()
         for tab in self.tab_list():
@@ -332,6 +350,20 @@ class MainWindow(QMainWindow):
         """Quit without asking, even with kernels running code: the Quit confirmation, a quit signal."""
         self._quitting = True
         self.close()
+
+    # -- the current tab's console --------------------------------------------------------------
+    def find_in_current_tab(self) -> None:
+        """Edit ▸ Find: the current console's find bar."""
+        tab = self.current_tab()
+        if tab is not None and tab.console is not None:
+            tab.console.find_bar.open_bar()
+
+    def clear_current_tab(self) -> None:
+        """Edit ▸ Clear: empty the current console's transcript (running cells stay)."""
+        tab = self.current_tab()
+        if tab is not None and tab.console is not None:
+            tab.console.kernel.transcript.clear()
+            tab.focus_editor()
 
     # -- kernel commands -----------------------------------------------------------------------
     def interrupt_kernel(self) -> None:
@@ -348,7 +380,7 @@ class MainWindow(QMainWindow):
     def _on_tab_state(self, tab: KernelTab) -> None:
         index = self.tabs.indexOf(tab)
         if index >= 0:
-            self.tabs.setTabIcon(index, state_icon(tab.status))
+            self.tabs.setTabIcon(index, state_icon(tab.status, self.look.theme))
         self._refresh_titles()
         self._show_status()
 
@@ -356,9 +388,13 @@ class MainWindow(QMainWindow):
         """Number kernels of one kind and tabs on one kernel, so every tab can be told apart."""
         tabs = self.tab_list()
         number_tabs(tabs)
+        bar = self.tabs.tabBar()
         for index, tab in enumerate(tabs):
             self.tabs.setTabText(index, tab.title())
             self.tabs.setTabToolTip(index, tab.tooltip())
+            close = bar.tabButton(index, QTabBar.ButtonPosition.RightSide) or bar.tabButton(index, QTabBar.ButtonPosition.LeftSide)
+            if close is not None:
+                close.setAccessibleName(f"Close {tab.title()}")
 
     def _on_current_changed(self, _index: int) -> None:
         self._show_status()

@@ -37,10 +37,10 @@ class RunningKernel(KernelLife):
     """One kernel, shared by every console attached to it.
 
     A kernel Conch launched is *owned*: its process is watched (death is noticed within
-    a quarter second), restarted in place, auto-restarted at most :data:`AUTO_RESTART_LIMIT`
-    times if it dies after having answered once, interrupted with a signal (unless its
-    kernelspec asks for ``interrupt_mode: message``) and shut down when the last console
-    detaches. A kernel from a connection file is only connected to: detaching leaves it
+    a quarter second), restarted in place, auto-restarted at most :attr:`auto_restart_limit`
+    times (the ``auto_restart`` setting) if it dies after having answered once, interrupted
+    with a signal (unless its kernelspec asks for ``interrupt_mode: message``) and shut down
+    when the last console detaches. A kernel from a connection file is only connected to: detaching leaves it
     running, interrupting and restarting go through messages.
     """
 
@@ -58,6 +58,9 @@ class RunningKernel(KernelLife):
         self.connection_file = connection_file
         self.ssh_host: str | None = None
         """The SSH host the kernel is reached through (its ports forwarded), if any."""
+        self.auto_restart_limit = AUTO_RESTART_LIMIT
+        """How many times this kernel is restarted without being asked if it dies (the
+        ``auto_restart`` setting; 0: never)."""
         self._waiting: list[tuple[DeferredTransport, Session]] = []  # consoles before the tunnel
         self._reapers: list[ProcessReaper] = []
         self._watch = QTimer(self)
@@ -338,12 +341,14 @@ class RunningKernel(KernelLife):
         if self.state in (DEAD, CLOSED):
             return
         auto_restart = auto_restart and bool(self._sessions)  # nobody would see a restarted kernel
-        again = auto_restart and self.process is not None and self.auto_restarts < AUTO_RESTART_LIMIT
+        limit = self.auto_restart_limit
+        again = auto_restart and self.process is not None and self.auto_restarts < limit
         if again:
             self.auto_restarts += 1
-            reason += f" Restarting it automatically ({self.auto_restarts} of {AUTO_RESTART_LIMIT})…"
-        elif auto_restart and self.process is not None:
-            reason += f" It was restarted automatically {AUTO_RESTART_LIMIT} times already; Kernel ▸ Restart starts a new one."
+            reason += f" Restarting it automatically ({self.auto_restarts} of {limit})…"
+        elif auto_restart and self.process is not None and limit > 0:
+            times = "once" if limit == 1 else f"{limit} times"
+            reason += f" It was restarted automatically {times} already; Kernel ▸ Restart starts a new one."
         elif "Kernel ▸ Restart" not in reason:
             reason += " Kernel ▸ Restart starts a new one."
         self.dead_reason = reason

@@ -10,11 +10,12 @@ if TYPE_CHECKING:
     from conch.widgets.ssh_dialog import SshDialog
 
 
-def open_server_dialog(window: "MainWindow") -> "ServerDialog":
+def open_server_dialog(window: "MainWindow", url: str | None = None) -> "ServerDialog":
+    """Connect to Server (its URL field set to ``url``, else the most recent server)."""
     from conch.app.settings import config_dir
     from conch.widgets.server_dialog import ServerDialog
 
-    dialog = ServerDialog(window, config_dir(), window.settings.ca_file)
+    dialog = ServerDialog(window, config_dir(), window.settings.ca_file, url=url)
     dialog.start_requested.connect(
         lambda address, name, display: window.new_server_tab(address, name, spec_display_name=display, ca_file=dialog.ca_file)
     )
@@ -26,11 +27,12 @@ def open_server_dialog(window: "MainWindow") -> "ServerDialog":
     return dialog
 
 
-def open_ssh_dialog(window: "MainWindow") -> "SshDialog":
+def open_ssh_dialog(window: "MainWindow", host: str | None = None) -> "SshDialog":
+    """Connect over SSH (its host field set to ``host``, else empty)."""
     from conch.app.settings import config_dir
     from conch.widgets.ssh_dialog import SshDialog
 
-    dialog = SshDialog(window, config_dir())
+    dialog = SshDialog(window, config_dir(), host=host)
     dialog.start_requested.connect(lambda host, options, name, _keep: window.new_ssh_tab(host, options, name))
     dialog.attach_requested.connect(lambda host, options, path: window.new_ssh_tab(host, options, existing=path))
     dialog.finished.connect(lambda _result: window.focus_editor())

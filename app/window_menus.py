@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
+
+from conch.app import help_dialogs, window_edit, window_files
+from conch.app.window_session import add_open_recent
 
 if TYPE_CHECKING:
     from conch.app.main_window import MainWindow
@@ -26,14 +29,23 @@ def build_menus(window: "MainWindow") -> None:
     add(file_menu, "C&onnect to Existing Kernel…", "connect_existing", window.pick_existing_kernel)
     add(file_menu, "Connect to &Server…", "connect_server", window.connect_to_server)
     add(file_menu, "Connect over SS&H…", "connect_ssh", window.connect_over_ssh)
+    add_open_recent(window, file_menu)
     file_menu.addSeparator()
     add(file_menu, "&Save Session As Notebook…", "save_notebook", window.save_notebook)
     add(file_menu, "&Export as HTML…", "export_html", window.export_html)
+    # -- Run File, Print, Export as PDF: conch.app.window_files --------------------------------
+    add(file_menu, "Export as P&DF…", "export_pdf", lambda: window_files.export_pdf_dialog(window))
+    add(file_menu, "&Print…", "print", lambda: window_files.print_session(window))
+    add(file_menu, "R&un File…", "run_file", lambda: window_files.choose_and_run_file(window))
+    window_files.install_drops(window)  # a .py dropped on the window runs in the current tab
+    # -- end of Run File, Print, Export as PDF ---------------------------------------------------
     file_menu.addSeparator()
     add(file_menu, "&Rename Tab…", "rename_tab", window.rename_current_tab)
     add(file_menu, "&Close Tab", "close_tab", window.close_current_tab)
     file_menu.addSeparator()
     add(file_menu, "&Quit", "quit", window.close)
+
+    _build_edit_menu(window, bar.addMenu("&Edit"))
 
     kernel_menu = bar.addMenu("&Kernel")
     add(kernel_menu, "&Interrupt", "interrupt", window.interrupt_kernel)
@@ -41,15 +53,39 @@ def build_menus(window: "MainWindow") -> None:
     add(kernel_menu, "Restart and &Clear", "restart_clear", lambda: window.restart_kernel(clear=True))
 
     view_menu = bar.addMenu("&View")
+    _add_theme_menu(window, view_menu.addMenu("&Theme"))
+    add(view_menu, "Zoom &In", "zoom_in", window.look.zoom_in)
+    add(view_menu, "Zoom &Out", "zoom_out", window.look.zoom_out)
+    add(view_menu, "&Actual Size", "zoom_reset", window.look.reset_zoom)
+    view_menu.addSeparator()
+    status = add(view_menu, "&Status Bar", "toggle_status_bar", lambda: None)
+    status.setCheckable(True)
+    status.setChecked(True)
+    status.toggled.connect(window.look.show_status_bar)
+    window.keys.bind("toggle_status_bar", lambda: (status.toggle(), True)[1])
+    view_menu.addSeparator()
     add(view_menu, "&Next Tab", "next_tab", lambda: window.step_tab(1))
     add(view_menu, "&Previous Tab", "previous_tab", lambda: window.step_tab(-1))
 
+    # -- Help: conch.widgets.about_dialog, shortcuts_dialog, problem_report -----------------------
+    help_menu = bar.addMenu("&Help")
+    add(help_menu, "&Keyboard Shortcuts", "keyboard_shortcuts", lambda: help_dialogs.show_shortcuts(window))
+    add(help_menu, "&Report a Problem…", "report_problem", lambda: help_dialogs.show_problem_report(window))
+    help_menu.addSeparator()
+    add(help_menu, "&About Conch", "about", lambda: help_dialogs.show_about(window))
+    # -- end of Help ------------------------------------------------------------------------------
 
-def add_action(window: "MainWindow", menu: QMenu, text: str, action: str, slot: Callable[[], object]) -> QAction:
+
+def add_action(
+    window: "MainWindow", menu: QMenu, text: str, action: str, slot: Callable[[], object], *, bind: bool = True
+) -> QAction:
     """A menu item that runs ``slot`` and shows the keys of shortcut-table ``action``; the window's
-    key scope runs the same slot for those keys."""
-    keys = window.keymap.text(action)
-    item = QAction(f"{text}\t{keys}" if keys else text, menu)
+    key scope runs the same slot for those keys (unless ``bind`` is False: the console's own
+    scope handles them, as for Clear)."""
+    item = QAction(menu)
+    item.setProperty("conch_text", text)
+    item.setProperty("conch_action", action)
+    _label(window, item)
     item.triggered.connect(lambda _checked=False: slot())
     menu.addAction(item)
 
@@ -57,8 +93,63 @@ def add_action(window: "MainWindow", menu: QMenu, text: str, action: str, slot: 
         slot()
         return True
 
-    window.keys.bind(action, by_key)
+    if bind:
+        window.keys.bind(action, by_key)
     return item
+
+
+def refresh_menu_keys(window: "MainWindow") -> None:
+    """Show the keys of the shortcut table again (after the preferences changed them)."""
+    for item in window.menuBar().findChildren(QAction):
+        if item.property("conch_action"):
+            _label(window, item)
+
+
+def _label(window: "MainWindow", item: QAction) -> None:
+    keys = window.keymap.text(str(item.property("conch_action")))
+    text = str(item.property("conch_text"))
+    item.setText(f"{text}\t{keys}" if keys else text)
+
+
+def _build_edit_menu(window: "MainWindow", menu: QMenu) -> None:
+    """Undo … Select All on the focused text (its own standard keys), then Find, Clear and
+    Preferences."""
+    edits = (("undo", "&Undo", QKeySequence.StandardKey.Undo), ("redo", "&Redo", QKeySequence.StandardKey.Redo),
+             ("cut", "Cu&t", QKeySequence.StandardKey.Cut), ("copy", "&Copy", QKeySequence.StandardKey.Copy),
+             ("paste", "&Paste", QKeySequence.StandardKey.Paste),
+             ("select_all", "Select &All", QKeySequence.StandardKey.SelectAll))
+    items: dict[str, QAction] = {}
+    for name, text, standard in edits:
+        keys = QKeySequence(standard).toString(QKeySequence.SequenceFormat.NativeText)
+        item = menu.addAction(f"{text}\t{keys}" if keys else text)
+        item.triggered.connect(lambda _checked=False, n=name: window_edit.run_edit(window, n))
+        items[name] = item
+        if name in ("redo", "paste"):
+            menu.addSeparator()
+
+    def enable() -> None:
+        for name, item in items.items():
+            item.setEnabled(window_edit.can_edit(window, name))
+
+    menu.aboutToShow.connect(enable)
+    menu.aboutToHide.connect(lambda: [item.setEnabled(True) for item in items.values()])
+    add_action(window, menu, "&Find…", "find", window.find_in_current_tab)
+    add_action(window, menu, "C&lear", "clear_transcript", window.clear_current_tab, bind=False)
+    menu.addSeparator()
+    prefs = add_action(window, menu, "Pre&ferences…", "preferences", window.look.open_preferences)
+    prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+
+def _add_theme_menu(window: "MainWindow", menu: QMenu) -> None:
+    """Follow the System / Light / Dark, one checked."""
+    group = QActionGroup(menu)
+    for choice, text in (("system", "Follow the &System"), ("light", "&Light"), ("dark", "&Dark")):
+        item = menu.addAction(text)
+        item.setCheckable(True)
+        item.setData(choice)
+        group.addAction(item)
+        item.triggered.connect(lambda _checked=False, c=choice: window.look.choose_theme(c))
+    menu.aboutToShow.connect(lambda: [i.setChecked(i.data() == window.settings.theme) for i in group.actions()])
 
 
 def _list_kernelspecs(window: "MainWindow", menu: QMenu) -> None:

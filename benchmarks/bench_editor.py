@@ -192,7 +192,7 @@ class Bench:
     def __init__(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from conch.widgets.highlight import lexer_for
+        from conch.app.look.highlight import lexer_for
         from conch.widgets.input_editor import InputEditor
         from conch.widgets.theme import Metrics
 

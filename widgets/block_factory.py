@@ -8,6 +8,7 @@ from functools import partial
 
 from pygments.lexer import Lexer
 
+from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.style import Style
 from conch.app.model.plain_text import input_prompt, output_prompt
@@ -18,22 +19,13 @@ from conch.widgets.blocks.failed_block import BlankBlock, FailedBlock, report_fa
 from conch.widgets.blocks.latex_block import LatexBlock
 from conch.widgets.blocks.rich_text_block import RichTextBlock
 from conch.widgets.blocks.svg_block import SvgBlock
-from conch.widgets.highlight import highlight_lines
+from conch.app.look.highlight import highlight_lines
 from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Theme
 
-IMAGE_TYPES = ("image/png", "image/jpeg")
-RENDERABLE = (
-    "text/html",
-    "text/markdown",
-    "text/latex",
-    "image/svg+xml",
-    "image/png",
-    "image/jpeg",
-    "application/json",
-    "text/plain",
-)
-"""MIME types the transcript view draws; everything else falls back to text/plain."""
+RENDERABLE = RICHNESS_ORDER
+"""MIME types the transcript view draws (all of the model's table); everything else falls
+back to text/plain."""
 
 _CELL_GAP = 8
 
@@ -162,7 +154,7 @@ class BlockFactory:
         if isinstance(cell, OutsideOutput):  # no code: a header line, as a notice looks
             header = StaticLines.plain(f"— {OutsideOutput.HEADER}", Style(italic=True))
             return TextBlock(header, foreground=self.theme.notice["info"], margin_top=_CELL_GAP)
-        lines = highlight_lines(cell.code, self.lexer) if cell.code else [[("", Style())]]
+        lines = highlight_lines(cell.code, self.lexer, self.theme.code_style) if cell.code else [[("", Style())]]
         background = self.theme.foreign_background if cell.foreign else None
         return TextBlock(StaticLines(lines), margin_top=_CELL_GAP, background=background, padding=1 if background else 0)
 
@@ -175,7 +167,7 @@ class BlockFactory:
         gutter = _out_prompt(output) if output.kind == "result" else ""
         prompt = {"gutter": gutter, "gutter_color": self.theme.out_prompt}
         mime = output.mime_type
-        if mime in IMAGE_TYPES or mime == "image/svg+xml":
+        if mime in RASTER_TYPES or mime == "image/svg+xml":
             size = output.mime_metadata(mime)
             width, height = _number(size.get("width")), _number(size.get("height"))
             if mime == "image/svg+xml":
@@ -184,7 +176,8 @@ class BlockFactory:
             return ImageBlock(output.source(mime), width=width, height=height, fallback_text=output.text, **prompt)
         if mime in ("text/html", "text/markdown"):
             return RichTextBlock(
-                output.source(mime), markdown=mime == "text/markdown", fallback_text=output.text, **prompt
+                output.source(mime), markdown=mime == "text/markdown", fallback_text=output.text, theme=self.theme,
+                **prompt,
             )
         if mime == "text/latex":
             return LatexBlock(output.source(mime), LatexRenderer.shared(), **prompt)

@@ -12,6 +12,8 @@ from PySide6.QtGui import (
 )
 from pygments.lexer import Lexer
 
+from conch.app.look.code_style import ConchLightStyle
+from conch.app.look.highlight import CodeStyle
 from conch.app.model.style import Style
 from conch.widgets.line_lexer import LexState, LineLexer
 
@@ -58,6 +60,7 @@ class CodeHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument, lexer: Lexer | None = None) -> None:
         super().__init__(document)
+        self._code_style: CodeStyle = ConchLightStyle
         self._lexer = LineLexer(lexer) if lexer is not None else LineLexer.plain()
         self._state_ids: dict[LexState, int] = {}
         self._states: list[LexState] = []
@@ -80,9 +83,17 @@ class CodeHighlighter(QSyntaxHighlighter):
         self._prepare.start()
         document.contentsChange.connect(self._contents_changed)
 
+    def set_code_style(self, code_style: CodeStyle) -> None:
+        """Colour code in ``code_style`` from now on (a theme switch); re-highlights it all."""
+        if code_style is not self._lexer.code_style:
+            self._code_style = code_style
+            self._format_list.clear()
+            self._format_styles.clear()
+            self.set_lexer(self._lexer.lexer)
+
     def set_lexer(self, lexer: Lexer) -> None:
         """Highlight with ``lexer`` from now on; re-highlights the whole document (in slices)."""
-        self._lexer = LineLexer(lexer)
+        self._lexer = LineLexer(lexer, self._code_style)
         self._cache.clear()
         self._cache_characters = 0
         self._format_ids.clear()  # keyed by the ids of the old lexer's styles

@@ -24,17 +24,20 @@ from conch.app.model.exit_command import exit_command
 from conch.app.model.history import input_refusal
 from conch.app.model.payloads import ExitRequest, NextInput, Page
 from conch.app.model.plain_text import transcript_text
+from conch.app.running_kernel import RunningKernel
 from conch.app.settings import Settings
 from conch.widgets.block_factory import RENDERABLE
 from conch.widgets.editor.calltip import CallTip
 from conch.widgets.editor.completer import Completer
 from conch.widgets.editor.completion_popup import CompletionPopup
+from conch.widgets.editor.editor_menu import install_editor_menu
 from conch.widgets.editor.enter_controller import EnterController
 from conch.widgets.editor.history_navigator import HistoryNavigator
 from conch.widgets.editor.history_search_bar import HistorySearchBar
 from conch.widgets.editor.inspector import Inspector
 from conch.widgets.find_bar import FindBar
-from conch.widgets.highlight import lexer_for
+from conch.widgets.file_runs import FileDropFilter, FileRunner
+from conch.app.look.highlight import lexer_for
 from conch.widgets.input_editor import InputEditor
 from conch.widgets.key_dispatch import KeyDispatcher
 from conch.widgets.keymap import KeyMap
@@ -42,6 +45,8 @@ from conch.widgets.pager import Pager
 from conch.widgets.status_look import look
 from conch.widgets.stdin_field import StdinField
 from conch.widgets.transcript_view import TranscriptView
+from conch.widgets.console_look import ConsoleLook
+from conch.widgets.theme import Theme, default_font
 
 
 class ConsoleWidget(QWidget):
@@ -63,15 +68,22 @@ class ConsoleWidget(QWidget):
     carries ``keep_kernel``. Typed ``exit`` is caught before it reaches the kernel, so whoever
     shows the console can confirm first; the kernel is untouched until the tab is closed."""
 
-    def __init__(self, kernel: KernelSession, parent: QWidget | None = None, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self, kernel: KernelSession, parent: QWidget | None = None, *, settings: Settings | None = None,
+        theme: Theme | None = None,
+    ) -> None:
+        """``theme``: the console's own colours; without one it follows the application's
+        (:class:`~conch.widgets.appearance.Appearance`: light, dark or the system's)."""
         super().__init__(parent)
         self.kernel = kernel
         # Whoever loaded the settings reports their problems (the window shows a banner).
         self._unreported_problems = [] if settings is not None else list(Settings.load().problems)
         self.settings = settings or Settings.load()
         kernel.set_renderable(RENDERABLE)
-        keymap = KeyMap(self.settings.shortcuts)
-        self.view = TranscriptView(kernel.transcript, parent=self)
+        keymap = self.keymap = KeyMap(self.settings.shortcuts)
+        self.look = ConsoleLook(self, theme, default_font(self.settings.font_family, self.settings.font_size))
+        """The console's theme and zoom (:meth:`ConsoleLook.set_zoom`, :meth:`ConsoleLook.set_theme`)."""
+        self.view = TranscriptView(kernel.transcript, theme=self.look.theme, metrics=self.look.metrics(), parent=self)
         self.editor = InputEditor(self.view.metrics, keymap, parent=self)
         self.pager = Pager(self.view.theme, self.view.metrics, self)
         self.find_bar = FindBar(self.view, self, keymap)
@@ -91,7 +103,7 @@ class ConsoleWidget(QWidget):
 
         # Editor features, each a small controller on the editor (see conch.widgets.editor).
         self.enter = EnterController(self.editor, kernel, self.execute, parent=self)
-        self.completer = Completer(self.editor, kernel, CompletionPopup(self))
+        self.completer = Completer(self.editor, kernel, CompletionPopup(self, self.look.theme))
         self.inspector = Inspector(self.editor, kernel, CallTip(self.view.theme, self.view.metrics, self), self.show_page)
         self.history = HistoryNavigator(self.editor, kernel.history)
         self.history_search = HistorySearchBar(self.editor, kernel.history, self)
@@ -103,6 +115,11 @@ class ConsoleWidget(QWidget):
         self.keys.bind("clear_transcript", self._clear_transcript)
         self.keys.bind("dismiss", self._dismiss)
         self.keys.fallback = self._forward_typing
+        self.file_runs = FileRunner(self)
+        """Files run with ``%run`` (Run File…, drops), queued while the kernel is busy."""
+        self.file_drops = FileDropFilter(self.run_file, self.status_message.emit, self)
+        for target in (self, self.view.viewport(), self.editor.viewport()):
+            self.file_drops.watch(target)  # a dropped .py runs; dropped text still goes into the editor
         for source in (self.enter, self.completer, self.inspector):
             source.status_message.connect(self.status_message)
         self.enter.status_retracted.connect(self.status_retracted)
@@ -121,11 +138,11 @@ class ConsoleWidget(QWidget):
         if kernel.client.kernel_info is not None:
             self._on_ready(kernel.client.kernel_info)
         self._update_prompt()
+        self.apply_settings(self.settings)
 
     def _build_layout(self) -> None:
         input_area = QWidget(self)
         input_area.setObjectName("input_area")
-        input_area.setStyleSheet("#input_area { border-top: 1px solid #d0d0d0; }")
         input_row = QHBoxLayout(input_area)
         input_row.setContentsMargins(0, 1, 0, 0)  # room for the border line
         input_row.setSpacing(0)
@@ -146,10 +163,9 @@ class ConsoleWidget(QWidget):
         layout.addWidget(input_area)
         self.setFocusProxy(self.editor)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), self.view.theme.background)
-        self.setPalette(palette)
-        self.editor.setStyleSheet(f"QPlainTextEdit {{ background: {self.view.theme.background.name()}; }}")
+        self.look.apply_theme()
+        self.look.watch_wheel(self.view.viewport(), self.editor.viewport())
+        install_editor_menu(self)
 
     # -- embedding API -------------------------------------------------------------------------
     def execute(self, code: str) -> str:
@@ -166,6 +182,13 @@ class ConsoleWidget(QWidget):
         self.view.scroll_to_bottom()
         self._update_prompt()
         return msg_id
+
+    def run_file(self, path: str) -> str:
+        """Run the script at ``path`` with IPython's ``%run``, as if typed (a cell in the
+        transcript, an entry in the history); it waits its turn while the kernel is busy.
+        Returns the msg_id, "" if queued or refused (a missing file, a kernel without
+        ``%run``: said in the transcript and the status bar)."""
+        return self.file_runs.run(path)
 
     def is_busy(self) -> bool:
         return self.kernel.is_busy()
@@ -194,6 +217,21 @@ class ConsoleWidget(QWidget):
         session = self.kernel
         write_html(session.transcript, path, title=f"Conch — {session.kernel.display_name}",
                    language_info=session.language_info)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take the settings that apply while the console runs: its font, its scrollback (old
+        lines go at once if it shrank) and how often its local kernel is restarted automatically."""
+        self.keymap.set_keys(settings.shortcuts)
+        font = default_font(settings.font_family, settings.font_size)
+        if font != self.look.font:
+            self.look.set_font(font)
+        self.settings = settings
+        transcript = self.kernel.transcript
+        transcript.max_lines = settings.scrollback_lines
+        if transcript.stream_line_count() > settings.scrollback_lines:
+            transcript.trim_to(settings.scrollback_lines)
+        if isinstance(self.kernel.kernel, RunningKernel):
+            self.kernel.kernel.auto_restart_limit = settings.auto_restart
 
     def interrupt(self) -> None:
         """Interrupt the kernel (a signal for a launched kernel, else ``interrupt_request``)."""
@@ -326,11 +364,16 @@ class ConsoleWidget(QWidget):
             self.editor.setFocus()
         self._update_prompt()
 
+    def refresh_prompt(self) -> None:
+        """Draw the prompt again (its colours come from the theme)."""
+        self._shown_prompt = ("", "")
+        self._update_prompt()
+
     def _update_prompt(self, *_: object) -> None:
         shown = look(self.kernel.status, exited=self.kernel.exited_on_request)
         if shown.prompt is not None:
             text = shown.prompt
-            colour = self.view.theme.notice["error"].name() if shown.problem else "#888888"
+            colour = self.view.theme.notice["error"].name() if shown.problem else self.view.theme.muted.name()
         elif self.enter.queued:
             text, colour = "queued", self.view.theme.in_prompt.name()
         elif self.kernel.is_busy():

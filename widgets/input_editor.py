@@ -57,12 +57,13 @@ class InputEditor(QPlainTextEdit):
         self.keys.bind("execute", self._submit_action)
         self.keys.bind("execute_now", self._submit_action)
         self.keys.bind("newline", self._newline_action)
-        self.setFont(metrics.font)
-        self.setTabStopDistance(4 * metrics.char_width)
+        self.setObjectName("input_editor")  # coloured by the theme's stylesheet
+        self.set_metrics(metrics)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.highlighter = CodeHighlighter(self.document())
+        """Colours the code as it is typed (its code style follows the console's theme)."""
         self.lexer: Lexer | None = None
         """The Pygments lexer in use (None: plain text until the kernel says its language)."""
         self.document().contentsChanged.connect(self.updateGeometry)
@@ -73,6 +74,13 @@ class InputEditor(QPlainTextEdit):
         self._fill_turn.timeout.connect(self._fill_step)
         # First of the filters: a key typed during a sliced set_code meets the whole text.
         self.keys.add_filter(self._settle_before_key)
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        """Type in ``metrics``' font (a zoom or another font)."""
+        self._metrics = metrics
+        self.setFont(metrics.font)
+        self.setTabStopDistance(4 * metrics.char_width)
+        self.updateGeometry()
 
     def set_lexer(self, lexer: Lexer) -> None:
         self.lexer = lexer

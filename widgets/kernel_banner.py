@@ -6,11 +6,6 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-_COLOURS = {
-    "error": ("#fdecec", "#b3261e"),
-    "warning": ("#fff4d6", "#7a5200"),
-    "info": ("#e8f0fe", "#1a3d8f"),
-}
 
 
 class KernelBanner(QFrame):
@@ -39,9 +34,12 @@ class KernelBanner(QFrame):
         for button in self._buttons:
             button.deleteLater()
         self._buttons = []
-        background, foreground = _COLOURS.get(level, _COLOURS["info"])
-        self.setStyleSheet(f"#kernel_banner {{ background: {background}; border-bottom: 1px solid {foreground}; }}"
-                           f"#kernel_banner QLabel {{ color: {foreground}; }}")
+        # Coloured by the theme's stylesheet (``#kernel_banner[level=...]``).
+        self.setProperty("level", level if level in ("error", "warning", "info") else "info")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.style().unpolish(self.label)
+        self.label.style().polish(self.label)
         self.label.setText(text)
         for label, callback in actions:
             button = QPushButton(label, self)

@@ -15,6 +15,7 @@ from conch.widgets.status_look import look
 if TYPE_CHECKING:  # the console pulls in jupyter_client: imported when a kernel starts
     from conch.app.kernel.launcher import LocalKernelProcess
     from conch.app.kernel_session import Kernel, KernelSession
+    from conch.app.session_memory import TabRecord
     from conch.app.settings import Settings
     from conch.widgets.console import ConsoleWidget
 
@@ -44,6 +45,8 @@ class KernelTab(QWidget):
     """The user ran ``exit`` (or the kernel asked to close): carries ``keep_kernel``."""
     close_requested = Signal()
     """The user asked (in the banner) to close this tab."""
+    zoom_requested = Signal(int)
+    """The user zoomed this tab's console (Ctrl+wheel): carries the new zoom step."""
 
     def __init__(
         self,
@@ -54,8 +57,15 @@ class KernelTab(QWidget):
         kernel: "Kernel | None" = None,
         connection_file: Path | None = None,
         settings: "Settings | None" = None,
+        origin: "TabRecord | None" = None,
     ) -> None:
         super().__init__(parent)
+        from conch.app.session_memory import TabRecord
+
+        self.origin = origin or (
+            TabRecord("connection_file", path=str(connection_file)) if connection_file else TabRecord("local")
+        )
+        """Where the tab's kernel came from, to open a tab like it next time (see ``conch.app.window_session``)."""
         self.kernel_name = kernel_name
         self._launched = launched
         self._shared = kernel
@@ -70,6 +80,8 @@ class KernelTab(QWidget):
         self.shared = False
         """Another tab in the window shows the same kernel."""
         self.console: "ConsoleWidget | None" = None
+        self.zoom = 0
+        """The console's zoom step (the window's: every tab of a window shows the same size)."""
         self.error: str | None = None
         what = f"kernel {connection_file}" if connection_file else f"kernel “{kernel_name}”"
         self._message = QLabel(f"Starting {what}…", self)
@@ -89,6 +101,19 @@ class KernelTab(QWidget):
     def session(self) -> "KernelSession | None":
         return self.console.kernel if self.console is not None else None
 
+    def apply_settings(self, settings: "Settings") -> None:
+        """New settings (from Edit ▸ Preferences): the console takes them now (scrollback,
+        automatic restarts), a console not yet started when it starts."""
+        self._settings = settings
+        if self.console is not None:
+            self.console.apply_settings(settings)
+
+    def set_zoom(self, step: int) -> None:
+        """Show the console at zoom ``step`` (now, or once it exists)."""
+        self.zoom = step
+        if self.console is not None:
+            self.console.look.set_zoom(step)
+
     def start(self) -> None:
         try:
             self._start()
@@ -99,7 +124,8 @@ class KernelTab(QWidget):
     def _show_error(self, text: str) -> None:
         self.error = text
         self._message.setText(text)
-        self._message.setStyleSheet("color: #b3261e; padding: 24px;")
+        self._message.setProperty("role", "error")  # coloured by the theme's stylesheet
+        self._message.setStyleSheet("padding: 24px;")
         self.state_changed.emit()
 
     def _start(self) -> None:
@@ -129,6 +155,8 @@ class KernelTab(QWidget):
         self.console.status_message.connect(self.status_message)
         self.console.status_retracted.connect(self.status_retracted)
         self.console.exit_requested.connect(self.exit_requested)
+        self.console.look.set_zoom(self.zoom)
+        self.console.look.zoom_changed.connect(self._on_zoomed)
         self._stack.addWidget(self.console)
         self._stack.setCurrentWidget(self.console)
         self.console.editor.setFocus()
@@ -139,6 +167,11 @@ class KernelTab(QWidget):
         session.exited.connect(self._on_exited)
         self.banner.acted.connect(self.focus_editor)
         self.state_changed.emit()
+
+    def _on_zoomed(self, step: int) -> None:
+        if step != self.zoom:
+            self.zoom = step
+            self.zoom_requested.emit(step)
 
     def focus_editor(self) -> None:
         """Put the keyboard focus in this tab's input editor (when it has a console)."""

@@ -24,9 +24,15 @@ class KeyMap:
     """
 
     def __init__(self, keys: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        keys = keys if keys is not None else {s.action: s.keys for s in SHORTCUTS}
         self._sequences: dict[str, list[QKeySequence]] = {}
         self._actions: dict[int, list[str]] = {}
+        self.set_keys(keys if keys is not None else {s.action: s.keys for s in SHORTCUTS})
+
+    def set_keys(self, keys: Mapping[str, tuple[str, ...]]) -> None:
+        """Use ``keys`` per action from now on (edited in the preferences): every scope that
+        shares this map sees the change at its next key press."""
+        self._sequences.clear()
+        self._actions.clear()
         for action, texts in keys.items():
             sequences = [QKeySequence(text) for text in texts]
             self._sequences[action] = [s for s in sequences if not s.isEmpty()]

@@ -29,7 +29,8 @@ from pygments.lexers import TextLexer  # type: ignore[import-untyped, unused-ign
 from pygments.token import Error, _TokenType  # type: ignore[import-untyped, unused-ignore]
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
-from conch.widgets.highlight import token_style
+from conch.app.look.code_style import ConchLightStyle
+from conch.app.look.highlight import CodeStyle, token_style
 
 try:
     from re import _parser as _sre_parse  # type: ignore[attr-defined, unused-ignore]
@@ -73,8 +74,9 @@ class LineLexer:
     not part of the returned spans.
     """
 
-    def __init__(self, lexer: Lexer) -> None:
+    def __init__(self, lexer: Lexer, code_style: CodeStyle = ConchLightStyle) -> None:
         self.lexer = lexer
+        self.code_style = code_style
         cls = type(lexer)
         self._plain = isinstance(lexer, TextLexer)
         # Only a RegexLexer that keeps Pygments' own main loop can be driven rule by rule: a
@@ -213,7 +215,7 @@ class LineLexer:
 
     def _style(self, token: _TokenType) -> Style:
         """The token's style, one object per distinct style (so that `is` compares them)."""
-        fresh: Style = token_style(token)
+        fresh: Style = token_style(token, self.code_style)
         if fresh == DEFAULT_STYLE:
             fresh = DEFAULT_STYLE
         style = self._styles[token] = next((s for s in self._styles.values() if s == fresh), fresh)

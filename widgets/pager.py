@@ -56,6 +56,7 @@ class Pager(QWidget):
         self.title = QLabel("Help", self)
         close = QToolButton(self)
         close.setText("✕")
+        close.setAccessibleName("Close the pager")
         close.setAutoRaise(True)
         close.setToolTip("Close the pager (Esc)")
         close.clicked.connect(self.close_pager)
@@ -75,13 +76,18 @@ class Pager(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.text, 1)
         self.setObjectName("pager")
-        self.setStyleSheet("#pager { border-top: 1px solid #d0d0d0; }")
         self._fill: _PageFill | None = None
         self._turn = QTimer(self)
         self._turn.setSingleShot(True)
         self._turn.setInterval(0)
         self._turn.timeout.connect(self._fill_step)
         self.hide()
+
+    def set_look(self, theme: Theme, metrics: Metrics) -> None:
+        """Show pages in ``theme``'s colours and ``metrics``' font from now on."""
+        self._theme = theme
+        self._font = metrics.font
+        self.text.document().setDefaultFont(metrics.font)
 
     def show_page(self, page: Page) -> None:
         """Show ``page`` from its ``start`` line, and open the panel."""
@@ -177,7 +183,7 @@ class _PageFill:
         self._formats: dict[Style, QTextCharFormat] = {}
         self._scrolled = start <= 0
         self._grey = QTextCharFormat()
-        self._grey.setForeground(QColor(theme.foreground.red(), theme.foreground.green(), theme.foreground.blue(), 140))
+        self._grey.setForeground(theme.muted)
         self._grey.setFontItalic(True)
 
     def step(self) -> bool:

@@ -44,7 +44,7 @@ class ServerDialog(QDialog):
     attach_requested = Signal(object, str, str)
     """(ServerAddress, kernel id, kernelspec name): a tab on a running kernel there."""
 
-    def __init__(self, parent: QWidget | None, folder: Path, ca_file: str | None = None) -> None:
+    def __init__(self, parent: QWidget | None, folder: Path, ca_file: str | None = None, url: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect to Server")
         self.resize(620, 460)
@@ -58,7 +58,7 @@ class ServerDialog(QDialog):
         self.url = QComboBox(self)
         self.url.setEditable(True)
         self.url.addItems([server.url for server in self._recent])
-        self.url.setCurrentText(self._recent[0].url if self._recent else "http://localhost:8888/")
+        self.url.setCurrentText(url or (self._recent[0].url if self._recent else "http://localhost:8888/"))
         self.url.lineEdit().setPlaceholderText("http://host:8888/?token=…  or  https://hub.example.org/user/you/")
         self.url.currentTextChanged.connect(self._on_url_picked)
         self.token = QLineEdit(self)
@@ -231,7 +231,9 @@ class ServerDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #b3261e;" if error else "")
+        self.message.setProperty("role", "error" if error else "")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
 
 
 def _ago(stamp: str | None) -> str:

@@ -39,7 +39,9 @@ class SshDialog(QDialog):
     attach_requested = Signal(str, list, str)
     """(host, ssh options, connection file there): a tab on that kernel."""
 
-    def __init__(self, parent: QWidget | None, folder: Path, hosts: SshHosts | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None, folder: Path, hosts: SshHosts | None = None, host: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect over SSH")
         self.resize(640, 460)
@@ -52,6 +54,8 @@ class SshDialog(QDialog):
         self.host = QComboBox(self)
         self.host.setEditable(True)
         self.host.addItems([entry.url for entry in recent])
+        if host:
+            self.host.setCurrentText(host)
         self.host.lineEdit().setPlaceholderText("a host from ~/.ssh/config, or user@host:port")
         self.options = QLineEdit(self)
         self.options.setPlaceholderText("extra ssh options, e.g. -i ~/.ssh/lab_key -p 2222")
@@ -184,4 +188,6 @@ class SshDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #b3261e;" if error else "")
+        self.message.setProperty("role", "error" if error else "")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

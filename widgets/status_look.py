@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from conch.app.kernel.status import KernelStatus
+from conch.widgets.theme import LIGHT_THEME, Theme
 
 
 class Mark(Enum):
@@ -28,6 +29,7 @@ class StatusLook:
     """The state in the status bar ("Python 3: busy") and in a tab title when not ready."""
     mark: Mark
     colour: str
+    """The name of the state's colour in the theme's palette."""
     prompt: str | None
     """What the prompt shows instead of ``In [n]:`` (None: the prompt number); it fits the
     gutter (at most 9 characters, like ``starting…``)."""
@@ -37,7 +39,8 @@ class StatusLook:
     """What Enter says while the kernel is in this state (Esc cancels a queued input)."""
 
 
-_GREY, _GREEN, _AMBER, _RED, _BLUE = "#9a9a9a", "#2f8a19", "#e0a000", "#c4261d", "#2a6fc9"
+# The palette's names of the state colours (``conch.app.look.palette``).
+_GREY, _GREEN, _AMBER, _RED, _BLUE = "state_starting", "state_idle", "state_busy", "state_problem", "state_connecting"
 
 LOOKS: dict[KernelStatus, StatusLook] = {
     KernelStatus.STARTING: StatusLook(
@@ -86,9 +89,14 @@ def look(status: KernelStatus, *, exited: bool = False) -> StatusLook:
 _SIZE = 16
 
 
-@lru_cache(maxsize=16)
-def state_icon(status: KernelStatus) -> QIcon:
-    """A small painted icon for a tab: a ring, a filled dot or a cross, in the state's colour."""
+def state_icon(status: KernelStatus, theme: Theme | None = None) -> QIcon:
+    """A small painted icon for a tab: a ring, a filled dot or a cross, in the state's colour
+    (in ``theme``; light if None)."""
+    return _icon(status, theme or LIGHT_THEME)
+
+
+@lru_cache(maxsize=64)
+def _icon(status: KernelStatus, theme: Theme) -> QIcon:
     shown = LOOKS[status]
     pixmap = QPixmap(_SIZE * 2, _SIZE * 2)
     pixmap.setDevicePixelRatio(2.0)
@@ -96,7 +104,7 @@ def state_icon(status: KernelStatus) -> QIcon:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     box = QRectF(3, 3, _SIZE - 6, _SIZE - 6)
-    colour = QColor(shown.colour)
+    colour = QColor(getattr(theme.palette, shown.colour))
     if shown.mark is Mark.DOT:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)

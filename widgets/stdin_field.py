@@ -24,18 +24,22 @@ class StdinField(QWidget):
         super().__init__(parent)
         KeyDispatcher.instance().scope(self, keymap).bind("copy_or_interrupt", self._copy_or_interrupt)
         self.prompt = QLabel(self)
-        self.prompt.setFont(metrics.font)
         self.field = QLineEdit(self)
-        self.field.setFont(metrics.font)
-        self.field.setStyleSheet("QLineEdit { border: none; border-bottom: 1px solid #2452c2; background: #f4f8ff; }")
+        self.field.setObjectName("stdin_field")  # styled by the theme's stylesheet
         self.field.returnPressed.connect(self._answer)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.prompt)
         layout.addWidget(self.field, 1)
-        self.setFixedHeight(int(metrics.line_height + 8))
+        self.set_metrics(metrics)
         self.setFocusProxy(self.field)
+
+    def set_metrics(self, metrics: Metrics) -> None:
+        """Ask in ``metrics``' font (a zoom or another font)."""
+        self.prompt.setFont(metrics.font)
+        self.field.setFont(metrics.font)
+        self.setFixedHeight(int(metrics.line_height + 8))
 
     def ask(self, prompt: str, password: bool) -> None:
         self.prompt.setText(prompt)

@@ -55,13 +55,14 @@ class TranscriptView(QAbstractScrollArea):
         transcript: Transcript,
         *,
         theme: Theme | None = None,
+        metrics: Metrics | None = None,
         lexer: Lexer | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.transcript = transcript
         self.theme = theme or Theme()
-        self.metrics = Metrics()
+        self.metrics = metrics or Metrics()
         self._factory = BlockFactory(self.theme, lexer or TextLexer(stripnl=False, ensurenl=False))
         self._stack = BlockStack()
         self._blocks = self._stack.blocks  # the same lists, updated in place
@@ -143,6 +144,18 @@ class TranscriptView(QAbstractScrollArea):
         viewport = self.viewport()
         if top < viewport.height():
             viewport.update(0, top, viewport.width(), viewport.height() - top)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Paint with ``theme`` from now on: every block is made again in its colours (and
+        input cells highlighted in its code style), then the view repaints."""
+        if theme is self.theme:
+            return
+        self.theme = theme
+        self._factory.theme = theme
+        self._factory.forget_all()
+        self._mark_dirty(0, len(self._stack.entry_blocks))
+        self.flush()
+        self.viewport().update()
 
     def set_metrics(self, metrics: Metrics) -> None:
         """Lay out and paint with another font and the sizes derived from it."""

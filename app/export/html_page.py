@@ -19,8 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from conch.app.export.atomic import write_text_atomically
-from conch.app.export.palette import LIGHT, Palette
+from conch.app.look.palette import LIGHT, Palette
 from conch.app.export.sanitize import sanitize_html
+from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.plain_text import input_prompt, output_prompt
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
@@ -30,18 +31,14 @@ from conch.app.model.transcript import Cell, Notice, OutsideOutput, Transcript
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """No scripts, no outside resources: images only as ``data:``, styles only inline."""
 
+_LATEX = "text/latex"
+_AFTER_IMAGES = RICHNESS_ORDER.index(RASTER_TYPES[-1]) + 1
 EXPORT_ORDER: tuple[str, ...] = (
-    "text/html",
-    "text/markdown",
-    "image/svg+xml",
-    "image/png",
-    "image/jpeg",
-    "text/latex",
-    "application/json",
-    "text/plain",
+    *(m for m in RICHNESS_ORDER[:_AFTER_IMAGES] if m != _LATEX), _LATEX, *RICHNESS_ORDER[_AFTER_IMAGES:]
 )
-"""Which representation of a bundle the page shows, first found wins. As the console's
-order, except that an image beats LaTeX (the page shows LaTeX only as its source)."""
+"""Which representation of a bundle the page shows, first found wins. The console's order
+(``conch.app.model.mime``), except that an image beats LaTeX (the page shows LaTeX only as its
+source)."""
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _WHITESPACE = re.compile(r"\s+")
@@ -126,7 +123,7 @@ pre {{ margin: 0; font: inherit; white-space: pre-wrap; overflow-wrap: anywhere;
 .rich > :first-child {{ margin-top: 0; }}
 .rich > :last-child {{ margin-bottom: 0; }}
 img {{ max-width: 100%; height: auto; }}
-{"img.svg { background: #ffffff; }" if p.dark else ""}
+{f"img.svg {{ background: {p.image_card}; }}" if p.dark else ""}
 """
 
 
@@ -202,7 +199,7 @@ def _represent(output: RichOutput, mime: str, palette: Palette) -> str | None:
     if mime == "image/svg+xml":
         encoded = base64.b64encode(output.source(mime).encode("utf-8")).decode("ascii")
         return _image(output, mime, encoded, "svg")
-    if mime in ("image/png", "image/jpeg"):
+    if mime in RASTER_TYPES:
         encoded = _WHITESPACE.sub("", output.source(mime))
         if not encoded or _BASE64.fullmatch(encoded) is None:
             return None
@@ -291,53 +288,23 @@ def _style_css(style: Style, palette: Palette) -> str:
 
 # -- code and Markdown ---------------------------------------------------------------------------
 def _highlighter(language_info: Mapping[str, Any] | None, palette: Palette) -> Callable[[str], str]:
-    """Code as highlighted HTML lines, in the palette's Pygments style (plain if that fails)."""
-    try:
-        from pygments.lexers import PythonLexer
-        from pygments.styles import get_style_by_name
-        from pygments.util import ClassNotFound
+    """Code as highlighted HTML lines, in the palette's code style (plain if lexing fails)."""
+    from pygments.lexers import PythonLexer
 
-        from conch.widgets.highlight import lexer_for
+    from conch.app.look.code_style import CODE_STYLES, ConchLightStyle
+    from conch.app.look.highlight import lexer_for, token_style
 
-        lexer = lexer_for(dict(language_info)) if language_info else PythonLexer(stripnl=False, ensurenl=False)
-        from conch.widgets.code_style import ConchLightStyle
-
-        style_class: type[Any] = ConchLightStyle
-        if palette.code_style != "conch-light":
-            try:
-                style_class = get_style_by_name(palette.code_style)
-            except ClassNotFound:
-                pass
-    except ImportError:  # pragma: no cover - pygments is a dependency
-        return lambda code: html.escape(code, quote=False)
-    styles: dict[Any, Style] = {}
-
-    def token_style(token: Any) -> Style:
-        style = styles.get(token)
-        if style is None:
-            spec = style_class.style_for_token(token)
-            colour = spec.get("color")
-            style = styles[token] = Style(
-                fg=_rgb(colour) if colour else None,
-                bold=bool(spec.get("bold")),
-                italic=bool(spec.get("italic")),
-                underline=bool(spec.get("underline")),
-            )
-        return style
+    lexer = lexer_for(dict(language_info)) if language_info else PythonLexer(stripnl=False, ensurenl=False)
+    code_style = CODE_STYLES.get(palette.code_style, ConchLightStyle)
 
     def highlight(code: str) -> str:
         try:
-            spans = [(value, token_style(token)) for token, value in lexer.get_tokens(code)]
+            spans = [(value, token_style(token, code_style)) for token, value in lexer.get_tokens(code)]
         except Exception:  # noqa: BLE001 - a lexer's bug must not lose the code
             return html.escape(code, quote=False)
         return spans_html(spans, palette)
 
     return highlight
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = int(hex_colour.lstrip("#")[:6].ljust(6, "0"), 16)
-    return (value >> 16 & 255, value >> 8 & 255, value & 255)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,12 @@ RICHNESS_ORDER: tuple[str, ...] = (
     "application/json",
     "text/plain",
 )
-"""Most to least rich: the first one a view can render wins."""
+"""Most to least rich: the first one a view can render wins. The one table of the MIME types
+Conch renders: the transcript view draws every one of them, the exports derive their order
+from it."""
+
+RASTER_TYPES: tuple[str, ...] = ("image/png", "image/jpeg")
+"""The bitmap types of the table (shown as images, decoded off the GUI thread)."""
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conch import __version__
 
@@ -56,3 +57,11 @@ def test_launches_shows_window_and_reaches_the_prompt() -> None:
     assert result.returncode == 0, result.stderr
     milestones = [line.split()[1] for line in result.stderr.splitlines() if line.startswith("conch-startup")]
     assert milestones == ["window-shown", "prompt-ready"]
+
+
+def test_the_default_kernel_setting_is_used_without_kernel(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"default_kernel": "no-such-default"}')
+    result = conch(env=dict(os.environ, CONCH_CONFIG_DIR=str(tmp_path)))
+    assert result.returncode == 2
+    assert "no-such-default" in result.stderr and '"default_kernel" setting in' in result.stderr
+    assert "Traceback" not in result.stderr

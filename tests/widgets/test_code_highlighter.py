@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from conch.app.model.style import Style
 from conch.widgets.code_highlighter import CodeHighlighter
-from conch.widgets.highlight import lexer_for, token_style
+from conch.app.look.highlight import lexer_for, token_style
 from conch.widgets.line_lexer import LineLexer
 
 Look = tuple["tuple[int, int, int] | None", bool, bool]

@@ -11,7 +11,7 @@ from pygments.lexers import JsonLexer, get_lexer_by_name
 from pygments.token import Keyword, Name, Operator, Punctuation, String, Text, _TokenType
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
-from conch.widgets.highlight import highlight_lines, lexer_for, token_style
+from conch.app.look.highlight import highlight_lines, lexer_for, token_style
 from conch.widgets.line_lexer import LexState, LineLexer
 
 KEYWORD = token_style(Keyword)

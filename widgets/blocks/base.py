@@ -103,6 +103,13 @@ class Block:
             yield TextPosition(0, 0)
 
 
+def paint_card(painter: QPainter, rect: QRectF, theme: Theme, pad: float = 3.0) -> None:
+    """On a dark theme, a light card behind a picture: plots and formulas with a transparent
+    background are drawn for white paper and would be unreadable on dark."""
+    if theme.dark:
+        painter.fillRect(rect.adjusted(-pad, -pad, pad, pad), theme.image_card)
+
+
 def tint_selected(painter: QPainter, rect: QRectF, theme: Theme) -> None:
     """Mark a selected picture (image, SVG, formula, rich text) with a translucent overlay."""
     tint = QColor(theme.selection)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from conch.widgets.blocks.base import Block, TextPosition, tint_selected
+from conch.widgets.blocks.base import Block, TextPosition, paint_card, tint_selected
 from conch.widgets.image_decoder import (
     DecodeJob,
     ImageDecoder,
@@ -25,8 +25,6 @@ _MAX_SIDE = 16384.0
 _HEADROOM = 2.0
 """Pixels kept per shown pixel (× the device pixel ratio): a retina figure keeps all of its
 pixels, and a downscaled image stays sharp in a view up to twice as wide."""
-_PLACEHOLDER = QColor("#f2f2f2")
-_PLACEHOLDER_EDGE = QColor("#dedede")
 
 
 class ImageBlock(Block):
@@ -67,6 +65,7 @@ class ImageBlock(Block):
         self._pixels: QImage | None = None
         self._job: DecodeJob | None = None
         self._width = 0
+        self._zoom = 1.0  # the view's zoom: images grow with the text
         self._size = (0.0, 0.0)
         self._surface: QWidget | None = None  # what the placeholder was painted on
 
@@ -132,6 +131,7 @@ class ImageBlock(Block):
 
     def _shown(self, width: int) -> tuple[float, float]:
         w, h = self.natural_size()
+        w, h = w * self._zoom, h * self._zoom
         if w > width > 0:
             h, w = h * width / w, float(width)
         return w, max(1.0, h)
@@ -145,6 +145,7 @@ class ImageBlock(Block):
 
     def layout(self, metrics: Metrics, width: int) -> int:
         self._width = width
+        self._zoom = metrics.zoom
         if self._probe() is None:
             self._size = (0.0, 0.0)
             return metrics.line_height
@@ -209,6 +210,7 @@ class ImageBlock(Block):
         rect = QRectF(x, top + _PAD, w, h)
         if self._pixels is not None:
             painter.save()
+            paint_card(painter, rect, theme)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(rect, self._pixels)
             painter.restore()
@@ -219,9 +221,9 @@ class ImageBlock(Block):
                 (self._decoder or ImageDecoder.shared()).hurry(self._job)
             if self._bad_pixels is not None:
                 note = f"image could not be decoded: {self._bad_pixels}"
-                _placeholder(painter, rect, metrics, note, theme.notice["error"])
+                _placeholder(painter, rect, metrics, theme, note, theme.notice["error"])
             else:
-                _placeholder(painter, rect, metrics, "decoding image…", theme.notice["info"])
+                _placeholder(painter, rect, metrics, theme, "decoding image…", theme.notice["info"])
         if selection is not None:
             tint_selected(painter, rect, theme)
 
@@ -229,10 +231,10 @@ class ImageBlock(Block):
         return self.fallback_text
 
 
-def _placeholder(painter: QPainter, rect: QRectF, metrics: Metrics, text: str, color: QColor) -> None:
+def _placeholder(painter: QPainter, rect: QRectF, metrics: Metrics, theme: Theme, text: str, color: QColor) -> None:
     painter.save()
-    painter.setPen(_PLACEHOLDER_EDGE)
-    painter.setBrush(_PLACEHOLDER)
+    painter.setPen(theme.placeholder_edge)
+    painter.setBrush(theme.placeholder)
     painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
     font = QFont(metrics.font)
     if font.pointSizeF() > 0:

@@ -5,7 +5,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from conch.app.model.style import Style
-from conch.widgets.blocks.base import Block, TextPosition, tint_selected
+from conch.widgets.blocks.base import Block, TextPosition, paint_card, tint_selected
 from conch.widgets.blocks.text_block import StaticLines, TextBlock
 from conch.widgets.latex_renderer import LatexRenderer
 from conch.widgets.theme import Metrics, Theme
@@ -37,6 +37,7 @@ class LatexBlock(Block):
         self._renderer = renderer
         self._text: TextBlock | None = None
         self._shown: object = object()
+        self._zoom = 1.0
 
     def _state(self) -> QImage | TextBlock:
         result = self._renderer.result(self.latex)
@@ -63,14 +64,15 @@ class LatexBlock(Block):
 
     def layout(self, metrics: Metrics, width: int) -> int:
         state = self._state()
+        self._zoom = metrics.zoom
         if isinstance(state, QImage):
-            return int(state.height() / state.devicePixelRatio()) + 2 * _PAD
+            return int(state.height() / state.devicePixelRatio() * self._zoom) + 2 * _PAD
         return state.layout(metrics, width)
 
     def natural_width(self) -> float:
         state = self._state()
         if isinstance(state, QImage):  # a long formula is not scaled down: it scrolls
-            return state.width() / state.devicePixelRatio()
+            return state.width() / state.devicePixelRatio() * self._zoom
         return 0.0
 
     def paint(
@@ -85,9 +87,13 @@ class LatexBlock(Block):
     ) -> None:
         state = self._state()
         if isinstance(state, QImage):
-            ratio = state.devicePixelRatio()
-            rect = QRectF(metrics.gutter_width, top + _PAD, state.width() / ratio, state.height() / ratio)
+            scale = metrics.zoom / state.devicePixelRatio()
+            rect = QRectF(metrics.gutter_width, top + _PAD, state.width() * scale, state.height() * scale)
+            painter.save()
+            paint_card(painter, rect, theme)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(rect, state)
+            painter.restore()
             if selection is not None:
                 tint_selected(painter, rect, theme)
         else:

@@ -29,12 +29,19 @@ from conch.widgets.theme import Metrics, Theme
 
 # Qt rich text understands a subset of CSS; these make pandas tables look like tables.
 _STYLE_SHEET = """
-table { border-collapse: collapse; margin: 2px 0; }
-th, td { padding: 2px 8px; border: 1px solid #d0d0d0; text-align: right; }
-th { background: #f2f2f2; font-weight: bold; }
-code, pre { font-family: monospace; background: #f5f5f5; }
-pre { line-height: 100%; }
+table {{ border-collapse: collapse; margin: 2px 0; }}
+th, td {{ padding: 2px 8px; border: 1px solid {rule}; text-align: right; }}
+th {{ background: {table_header}; font-weight: bold; }}
+code, pre {{ font-family: monospace; background: {code_background}; }}
+pre {{ line-height: 100%; }}
+a {{ color: {link}; }}
 """
+
+
+def document_style_sheet(theme: Theme) -> str:
+    """The CSS rich outputs are laid out with, in ``theme``'s colours."""
+    p = theme.palette
+    return _STYLE_SHEET.format(rule=p.rule, table_header=p.table_header, code_background=p.code_background, link=p.link)
 
 # GitHub-flavoured Markdown as Qt offers it, minus md4c's underline extension: that turns
 # ``_it_`` into underline and ``__b__`` into underline, where Markdown means italic and bold.
@@ -77,8 +84,10 @@ class SafeDocument(QTextDocument):
     megabytes-long URL again on every layout and paint (tens of milliseconds each time).
     """
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, theme: Theme | None = None) -> None:
         super().__init__(parent)
+        self.theme = theme or Theme()
+        """Whose colours image placeholders are drawn in."""
         self._sources: dict[str, str] = {}  # conch-embedded:N -> its data: URL, until loaded
         self._uses: dict[str, list[tuple[float, float]]] = {}  # -> (width, height) attributes
         self._spans: dict[str, list[tuple[int, int]]] = {}  # -> (position, length) of each use
@@ -133,7 +142,7 @@ class SafeDocument(QTextDocument):
             return self._answer(kind, url, _broken_image())
         room = self._room(self.textWidth())
         target = scaled_size(natural, _needed_width(natural, uses, room), device_pixel_ratio())
-        record = _Embedded(url, natural, target, fit=not uses or any(w <= 0 and h <= 0 for w, h in uses))
+        record = _Embedded(url, natural, target, self.theme, fit=not uses or any(w <= 0 and h <= 0 for w, h in uses))
         if later and len(payload) > _DECODE_NOW_CHARS:
             record.job = DecodeJob(payload, target, self)
             record.job.tag = name
@@ -315,18 +324,15 @@ def _broken_image() -> QImage:
 _DECODE_NOW_CHARS = 48_000
 """Embedded images up to this much base64 (36 KB: icons, small plots; a few ms) are decoded at
 once, without a placeholder."""
-_PLACEHOLDER = QColor("#f2f2f2")
-_PLACEHOLDER_EDGE = QColor("#dedede")
-_PLACEHOLDER_TEXT = QColor("#5a5a5a")
-_PLACEHOLDER_ERROR = QColor("#b3261e")
 
 
 class _Embedded:
     """A ``data:`` image of a document: its own size, the size it is decoded at, its pixels
     once decoded (or why not), and the copy the document shows."""
 
-    def __init__(self, url: QUrl, natural: QSize, target: QSize, *, fit: bool) -> None:
+    def __init__(self, url: QUrl, natural: QSize, target: QSize, theme: Theme, *, fit: bool) -> None:
         self.url = url
+        self.theme = theme
         self.natural = natural
         self.target = target
         self.fit = fit
@@ -363,11 +369,12 @@ class _Embedded:
 
     def _placeholder(self, size: QSize) -> QImage:
         image = QImage(size, QImage.Format.Format_RGB32)
-        image.fill(_PLACEHOLDER)
+        theme = self.theme
+        image.fill(theme.placeholder)
         painter = QPainter(image)
-        painter.setPen(_PLACEHOLDER_EDGE)
+        painter.setPen(theme.placeholder_edge)
         painter.drawRect(0, 0, image.width() - 1, image.height() - 1)
-        painter.setPen(_PLACEHOLDER_ERROR if self.error else _PLACEHOLDER_TEXT)
+        painter.setPen(theme.notice["error"] if self.error else theme.notice["info"])
         text = f"image could not be decoded: {self.error}" if self.error else "decoding image…"
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         painter.drawText(QRectF(8, 6, max(1, image.width() - 16), max(1, image.height() - 12)), int(flags), text)
@@ -412,10 +419,12 @@ class RichTextBlock(Block):
         fallback_text: str = "",
         gutter: str = "",
         gutter_color: QColor | None = None,
+        theme: Theme | None = None,
     ) -> None:
         self.gutter = gutter
         self.gutter_color = gutter_color
         self.fallback_text = fallback_text
+        self._theme = theme or Theme()
         lifted = lift_data_urls(source)
         check_budget(lifted.text, markdown=markdown)
         self._lifted: Lifted | None = lifted
@@ -433,9 +442,9 @@ class RichTextBlock(Block):
     @property
     def document(self) -> SafeDocument:
         if self._document is None:
-            document = SafeDocument()
+            document = SafeDocument(theme=self._theme)
             document.setDocumentMargin(2)
-            document.setDefaultStyleSheet(_STYLE_SHEET)
+            document.setDefaultStyleSheet(document_style_sheet(self._theme))
             # Break lines between words only, as browsers do: a table cell's "…" or number
             # never breaks; what cannot fit makes the document wider (and the block scroll).
             option = QTextOption()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer, QtSvg
 from PySide6.QtWidgets import QWidget
 
-from conch.widgets.blocks.base import Block, RenderRefused, TextPosition, tint_selected
+from conch.widgets.blocks.base import Block, RenderRefused, TextPosition, paint_card, tint_selected
 from conch.widgets.render_budget import OverBudget, sanitize_svg
 from conch.widgets.theme import Metrics, Theme
 
@@ -134,6 +134,7 @@ class SvgBlock(Block):
 
     def layout(self, metrics: Metrics, width: int) -> int:
         w, h = self.natural_size()
+        w, h = w * metrics.zoom, h * metrics.zoom  # drawn again at the new size: sharp at every zoom
         if w > width > 0:
             w, h = float(width), h * width / w
         self._size = (w, h)
@@ -155,6 +156,7 @@ class SvgBlock(Block):
         image = self.image(w, h, painter.device().devicePixelRatioF(), painter.device())
         if image is not None:
             painter.save()
+            paint_card(painter, target, theme)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, image)
             painter.restore()

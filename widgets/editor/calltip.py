@@ -24,16 +24,22 @@ class CallTip(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.Box)
         self.setMargin(4)
-        self.setStyleSheet("QLabel { background: #fffbe6; border: 1px solid #c9b458; }")
+        self.setObjectName("calltip")  # styled by the theme's stylesheet
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.hide()
+
+    def set_look(self, theme: Theme, metrics: Metrics) -> None:
+        """Show help in ``theme``'s colours and ``metrics``' font from now on."""
+        self._theme = theme
+        self._metrics = metrics
+        self.setFont(metrics.font)
 
     def show_help(self, text: str, anchor: QRect) -> None:
         """Show the start of ``text`` above ``anchor`` (parent coordinates), or below if no room."""
         self.full_text = text
         body, cut = ansi_to_html(text, self._theme, MAX_LINES)
         if cut:
-            body += '<p style="color:#7a7a7a">… Shift+Tab again opens the whole text in the pager</p>'
+            body += f'<p style="color:{self._theme.muted.name()}">… Shift+Tab again opens the whole text in the pager</p>'
         self.setText(body)
         parent = self.parentWidget()
         assert parent is not None

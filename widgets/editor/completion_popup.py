@@ -17,22 +17,25 @@ from PySide6.QtWidgets import (
 )
 
 from conch.app.model.completion import Completion
+from conch.widgets.theme import Theme
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 _MAX_ROWS = 10
-# A one-letter badge per kernel-reported type, with a colour to tell kinds apart at a glance.
+# A one-letter badge per kernel-reported type, in one of the theme's terminal colours
+# (blue, yellow, green, cyan, magenta, grey, red) to tell kinds apart at a glance.
 _BADGES = {
-    "module": ("m", "#2452c2"),
-    "class": ("c", "#a36a00"),
-    "function": ("f", "#2f8a19"),
-    "instance": ("i", "#18868f"),
-    "keyword": ("k", "#a1339f"),
-    "statement": ("s", "#5a5a5a"),
-    "param": ("p", "#c4261d"),
-    "path": ("/", "#5a5a5a"),
-    "magic": ("%", "#a1339f"),
-    "property": ("a", "#18868f"),
+    "module": ("m", 4),
+    "class": ("c", 3),
+    "function": ("f", 2),
+    "instance": ("i", 6),
+    "keyword": ("k", 5),
+    "statement": ("s", 8),
+    "param": ("p", 1),
+    "path": ("/", 8),
+    "magic": ("%", 5),
+    "property": ("a", 6),
 }
+_OTHER_BADGE = 7
 
 
 class CompletionPopup(QListWidget):
@@ -41,8 +44,10 @@ class CompletionPopup(QListWidget):
     activated_completion = Signal(object)
     """A completion was double-clicked (carries the :class:`Completion`)."""
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, theme: Theme | None = None) -> None:
         super().__init__(parent)
+        self.theme = theme or Theme()
+        """The colours the rows are painted in (the console sets it)."""
         self._items: tuple[Completion, ...] = ()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.Box)
@@ -50,7 +55,7 @@ class CompletionPopup(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setItemDelegate(_CompletionDelegate(self))
-        self.setStyleSheet("QListWidget { background: #ffffff; border: 1px solid #9a9a9a; }")
+        self.setObjectName("completion_popup")  # styled by the theme's stylesheet
         self.itemDoubleClicked.connect(lambda item: self.activated_completion.emit(self._items[self.row(item)]))
         self.hide()
 
@@ -102,24 +107,29 @@ class CompletionPopup(QListWidget):
 class _CompletionDelegate(QStyledItemDelegate):
     """Paints a type badge, the match, and its type in grey on the right."""
 
+    def __init__(self, popup: CompletionPopup) -> None:
+        super().__init__(popup)
+        self._popup = popup
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
         rect: QRect = option.rect  # type: ignore[attr-defined]
         selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        painter.fillRect(rect, QColor("#cfe3ff") if selected else QColor("#ffffff"))
+        theme = self._popup.theme
+        painter.fillRect(rect, theme.popup_selection if selected else theme.popup_background)
         kind = str(index.data(_TYPE_ROLE) or "")
-        letter, colour = _BADGES.get(kind, (kind[:1] or "·", "#8f949c"))
+        letter, colour = _BADGES.get(kind, (kind[:1] or "·", _OTHER_BADGE))
         side = rect.height() - 4
         badge = QRect(rect.left() + 3, rect.top() + 2, side, side)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour))
+        painter.setBrush(theme.ansi_16(colour))
         painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(QColor("#ffffff"))
+        painter.setPen(theme.popup_background)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, letter)
         text_rect = rect.adjusted(side + 10, 0, -6, 0)
-        painter.setPen(QColor("#8a8a8a"))
+        painter.setPen(theme.muted)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, kind)
-        painter.setPen(QColor("#1e1e1e"))
+        painter.setPen(theme.foreground)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(index.data()))
         painter.restore()
 

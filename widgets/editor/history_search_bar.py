@@ -33,7 +33,7 @@ class HistorySearchBar(QWidget):
         self.field = QLineEdit(self)
         self.field.setPlaceholderText("type to search; Ctrl+R older, Enter keep, Esc cancel")
         self.state = QLabel("", self)
-        self.state.setStyleSheet("color: #7a7a7a;")
+        self.state.setProperty("role", "muted")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.label)

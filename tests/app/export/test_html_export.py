@@ -9,7 +9,7 @@ import pytest
 
 from conch.app.export import html_page
 from conch.app.export.html_page import CSP, transcript_to_html, write_html
-from conch.app.export.palette import DARK, LIGHT
+from conch.app.look.palette import DARK, LIGHT
 from conch.app.model.outputs import RichOutput
 from conch.app.model.transcript import Transcript
 from tests.app.export.samples import PNG, SVG, assert_inert

@@ -1,11 +1,13 @@
-"""The highlighting colours of code (Qt-free): a Pygments style that meets WCAG AA contrast.
+"""The highlighting colours of code (Qt-free): a light and a dark Pygments style, each at
+WCAG AA contrast.
 
-Every colour below has a contrast ratio of at least 4.5:1 (WCAG 2 AA, normal text) on both
-backgrounds code is drawn on: the transcript and editor background (``Theme.background``,
-white) and the tint behind code another client ran (``Theme.foreign_background``). Tokens
-without a colour of their own are drawn in the foreground colour. The look follows Pygments'
-"default" style (bold green keywords, red strings, italic grey-green comments), darkened where
-that style is too faint, with numbers and operators given colours of their own.
+Every colour of a style has a contrast ratio of at least 4.5:1 (WCAG 2 AA, normal text) on
+the backgrounds code is drawn on in its theme (``conch.app.look.palette``): the transcript and
+editor background, and the tint behind code another client ran. Tokens without a colour of
+their own are drawn in the foreground colour. The light look follows Pygments' "default"
+style (bold green keywords, red strings, italic grey-green comments), darkened where that
+style is too faint; the dark one uses the same fonts (bold, italic) with light colours, so a
+theme switch changes colours only.
 """
 from __future__ import annotations
 
@@ -74,6 +76,60 @@ class ConchLightStyle(Style):  # type: ignore[misc, unused-ignore]  # pygments i
         Generic.Traceback: "#0040cc",
         # No colour for Error: IPython syntax Pygments does not know (`obj?`, `$x`) is not red.
     }
+
+
+class ConchDarkStyle(Style):  # type: ignore[misc, unused-ignore]  # pygments is untyped
+    """Code colours for a dark background, each at least 4.5:1 against it; the same token
+    fonts as :class:`ConchLightStyle`."""
+
+    name = "conch-dark"
+    background_color = "#1e1e1e"
+
+    styles: dict[_TokenType, str] = {
+        Whitespace: "",
+        Comment: "italic #7fae6a",
+        Comment.Preproc: "noitalic #d7a75f",
+        Keyword: "bold #6fa8ff",
+        Keyword.Pseudo: "nobold",
+        Keyword.Type: "nobold #f08aa8",
+        Operator: "#e0a060",
+        Operator.Word: "bold #c99aff",
+        Name.Builtin: "#5fcfb4",
+        Name.Function: "#e3dc9a",
+        Name.Class: "bold #4fd1c0",
+        Name.Namespace: "bold #4fd1c0",
+        Name.Exception: "bold #ff8a80",
+        Name.Variable: "#9cdcfe",
+        Name.Constant: "#f0a0a0",
+        Name.Label: "#cfcf6a",
+        Name.Entity: "bold #c0c0c0",
+        Name.Attribute: "#b6d37a",
+        Name.Tag: "bold #6fa8ff",
+        Name.Decorator: "#d7a0ff",
+        String: "#ef9a78",
+        String.Doc: "italic",
+        String.Interpol: "bold #e8a0c8",
+        String.Escape: "bold #f0c070",
+        String.Regex: "#e8a0c8",
+        String.Symbol: "#9cdcfe",
+        String.Other: "#5fcfb4",
+        Number: "#b5dba0",
+        Generic.Heading: "bold #8fb0ff",
+        Generic.Subheading: "bold #e0a0e0",
+        Generic.Deleted: "#ff8a80",
+        Generic.Inserted: "#7fd77f",
+        Generic.Error: "#ff7070",
+        Generic.Emph: "italic",
+        Generic.Strong: "bold",
+        Generic.EmphStrong: "bold italic",
+        Generic.Prompt: "bold #8fb0ff",
+        Generic.Output: "#b0b0b0",
+        Generic.Traceback: "#8fb0ff",
+    }
+
+
+CODE_STYLES: dict[str, type[Style]] = {ConchLightStyle.name: ConchLightStyle, ConchDarkStyle.name: ConchDarkStyle}
+"""The code styles by name (``Palette.code_style``)."""
 
 
 def relative_luminance(colour: str) -> float:

@@ -1,19 +1,21 @@
 """Pygments highlighting into the model's styled spans (shared by transcript and editor)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.style import Style as PygmentsStyle
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
-from conch.widgets.code_style import ConchLightStyle
+from conch.app.look.code_style import ConchLightStyle
+from conch.app.look.palette import rgb
 
-_PYGMENTS_STYLE = ConchLightStyle
-"""Every token colour meets WCAG AA contrast on the console's backgrounds (see code_style)."""
+CodeStyle = type[PygmentsStyle]
+"""A Pygments style class (``conch.app.look.code_style``): every token colour at WCAG AA
+contrast on its theme's backgrounds."""
 
 
 def lexer_for(language_info: dict[str, Any] | None) -> Lexer:
@@ -29,23 +31,33 @@ def lexer_for(language_info: dict[str, Any] | None) -> Lexer:
     return TextLexer(stripnl=False, ensurenl=False)
 
 
-@lru_cache(maxsize=512)
-def token_style(token: _TokenType) -> Style:
-    spec = _PYGMENTS_STYLE.style_for_token(token)
+_STYLES: dict[tuple[_TokenType, CodeStyle], Style] = {}
+
+
+def token_style(token: _TokenType, code_style: CodeStyle = ConchLightStyle) -> Style:
+    """How ``token`` looks in ``code_style`` (one object per token and style)."""
+    style = _STYLES.get((token, code_style))
+    if style is None:
+        style = _STYLES[(token, code_style)] = _token_style(token, code_style)
+    return style
+
+
+def _token_style(token: _TokenType, code_style: CodeStyle) -> Style:
+    spec = code_style.style_for_token(token)
     colour = spec.get("color")
     return Style(
-        fg=_rgb(colour) if colour else None,
+        fg=rgb(colour) if colour else None,
         bold=bool(spec.get("bold")),
         italic=bool(spec.get("italic")),
         underline=bool(spec.get("underline")),
     )
 
 
-def highlight_lines(code: str, lexer: Lexer) -> list[list[Span]]:
-    """``code`` split into lines of (text, style) spans."""
+def highlight_lines(code: str, lexer: Lexer, code_style: CodeStyle = ConchLightStyle) -> list[list[Span]]:
+    """``code`` split into lines of (text, style) spans in ``code_style``."""
     lines: list[list[Span]] = [[]]
     for token, value in lexer.get_tokens(code):
-        style = token_style(token)
+        style = token_style(token, code_style)
         parts = value.split("\n")
         for i, part in enumerate(parts):
             if i:
@@ -55,8 +67,3 @@ def highlight_lines(code: str, lexer: Lexer) -> list[list[Span]]:
     if len(lines) > 1 and not lines[-1] and not code.endswith("\n"):
         lines.pop()
     return [line or [("", DEFAULT_STYLE)] for line in lines]
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = int(hex_colour.lstrip("#")[:6], 16)
-    return (value >> 16 & 255, value >> 8 & 255, value & 255)
