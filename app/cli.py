@@ -5,16 +5,19 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from conch import __version__
+from conch.app.desktop_integration import APP_ID
 from conch.app.quit_signals import SignalPipe, TwoStageQuit
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from conch.app.kernel.server_url import ServerAddress
+    from conch.app.main_window import MainWindow
+    from conch.widgets.console import ConsoleWidget
 
 EXIT_USAGE = 2
 EXIT_NO_DISPLAY = 3
@@ -26,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conch: a fast desktop rich console for Jupyter kernels.",
     )
     parser.add_argument("--version", action="version", version=f"conch {__version__}")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="a kernel's connection file to open a tab on (as --existing FILE; what the desktop "
+        "passes when a file is dropped on Conch's launcher)",
+    )
     parser.add_argument(
         "--kernel",
         metavar="NAME",
@@ -71,6 +81,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca-file",
         metavar="PEM",
         help="certificates to trust for an https server besides the system's (a self-signed one)",
+    )
+    parser.add_argument(
+        "--new-window",
+        action="store_true",
+        help="start a new Conch window even if Conch is running (else the running one opens the tab)",
+    )
+    parser.add_argument("--connect-server", action="store_true", help="open File ▸ Connect to Server… at once")
+    parser.add_argument("--connect-ssh", action="store_true", help="open File ▸ Connect over SSH… at once")
+    parser.add_argument(
+        "--execute",
+        metavar="CODE",
+        help="run CODE in the first tab once its kernel is ready and print what it shows to stdout "
+        "(with --quit-when-ready, quit after it; the exit code is 1 if it raised)",
+    )
+    parser.add_argument(
+        "--install-desktop",
+        action="store_true",
+        help="put Conch in the desktop's application menu (entry, icons, AppStream metainfo in "
+        "$XDG_DATA_HOME) and exit",
+    )
+    parser.add_argument(
+        "--uninstall-desktop", action="store_true", help="remove what --install-desktop put there and exit",
     )
     parser.add_argument(
         "--startup-times",
@@ -152,10 +184,6 @@ def existing_connection_file(name: str) -> tuple["Path | None", str | None]:
     return path, None
 
 
-DESKTOP_FILE_NAME = "conch"
-"""The desktop entry's name without ``.desktop`` (``packaging/conch.desktop``)."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # From here on SIGINT, SIGTERM and SIGHUP only write a byte that the Qt loop reads (see
@@ -170,6 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     from conch.app.settings import Settings, settings_path
+
+    if args.install_desktop or args.uninstall_desktop:
+        from conch.app import desktop_integration
+
+        return desktop_integration.main("install" if args.install_desktop else "uninstall")
+    if args.file is not None:
+        if args.existing is not None:
+            print("conch: give the connection file either as FILE or with --existing, not both", file=sys.stderr)
+            return EXIT_USAGE
+        args.existing = args.file
 
     settings = Settings.load()
     kernel_from_settings = args.kernel is None
@@ -190,13 +228,21 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     if problem is not None:
         print(f"conch: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    alone = args.new_window or args.quit_when_ready or args.execute is not None
+    if not alone and instance_request(args, existing, server) is not None:
+        from conch.app.single_instance import hand_over
+
+        if hand_over(instance_request(args, existing, server) or {}):
+            print("conch: opened in the Conch already running (--new-window starts another)", file=sys.stderr)
+            return 0
     problem = display_problem()
     if problem is not None:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
 
     launched = None
-    if existing is None and server is None and args.ssh is None:
+    wants_tab = not (args.connect_server or args.connect_ssh)
+    if existing is None and server is None and args.ssh is None and wants_tab:
         # Launch the kernel first: it boots on another core while Qt builds the window.
         from conch.app.kernel.launcher import KernelLaunchError, KernelSpecNotFound, LocalKernelProcess
 
@@ -216,11 +262,13 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     app.setApplicationVersion(__version__)
     # The desktop groups Conch's windows under its launcher and finds its icon by these.
     app.setOrganizationName("Conch")
-    app.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setDesktopFileName(APP_ID)
     # Closing the window starts the kernels' shutdown; quit once they are gone.
     app.setQuitOnLastWindowClosed(False)
     window = MainWindow(args.kernel, settings)
     window.all_kernels_closed.connect(app.quit)
+    if not alone:  # once the window is up: it is what a user waits for
+        QTimer.singleShot(0, lambda: _listen_for_launches(window))
 
     # A quit signal is Quit without the questions; a second one while quitting ends Conch at
     # once: when main returns, process_reaper's atexit hook kills the kernels still running and
@@ -234,6 +282,9 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
 
     window.show()
     QTimer.singleShot(0, lambda: milestone("window-shown"))
+    if not wants_tab:
+        QTimer.singleShot(0, window.connect_to_server if args.connect_server else window.connect_over_ssh)
+        return int(app.exec()) if on_signal.exit_code is None else on_signal.exit_code
     if args.ssh is not None:
         tab = window.new_ssh_tab(args.ssh, args.ssh_option, args.kernel, existing=args.existing)
     elif server is not None:
@@ -250,6 +301,8 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
 
     reported: list[str] = []
 
+    outcome: list[int] = []
+
     def on_tab_state() -> None:
         console = tab.console
         ready = console is not None and console.kernel.status.ready
@@ -257,9 +310,66 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         if (ready or failed) and not reported:
             reported.append("prompt-ready" if ready else "kernel-failed")
             milestone(reported[0])
-            if args.quit_when_ready:
+            if ready and console is not None and args.execute is not None:
+                execute_and_print(console, args.execute, outcome, window.close if args.quit_when_ready else None)
+            elif args.quit_when_ready:
+                outcome.append(0 if ready else 1)
                 window.close()
+            if failed and (args.quit_when_ready or args.execute is not None):
+                print(f"conch: {tab.error or 'the kernel stopped before its prompt was ready'}", file=sys.stderr)
 
     tab.state_changed.connect(on_tab_state)
     code = int(app.exec())
-    return code if on_signal.exit_code is None else on_signal.exit_code
+    if on_signal.exit_code is not None:
+        return on_signal.exit_code
+    return code or (outcome[0] if outcome else 0)
+
+
+def instance_request(args: argparse.Namespace, existing: "Path | None", server: "ServerAddress | None") -> dict[str, Any] | None:
+    """What to ask a running Conch for, from the command line (already checked)."""
+    from conch.app.single_instance import make_request
+
+    if args.connect_server or args.connect_ssh:
+        return make_request("connect_server" if args.connect_server else "connect_ssh")
+    if args.ssh is not None:
+        return make_request("ssh", host=args.ssh, ssh_options=list(args.ssh_option), kernel=args.kernel,
+                            existing=args.existing)
+    if server is not None:
+        return make_request("server", url=server.base_url, token=server.token, kernel=args.kernel,
+                            kernel_id=args.existing, ca_file=args.ca_file)
+    if existing is not None:
+        return make_request("existing", path=str(existing))
+    return make_request("local", kernel=args.kernel)
+
+
+def _listen_for_launches(window: "MainWindow") -> None:
+    """Become the running Conch later launches hand their tabs to (unless one already is)."""
+    from conch.app.instance_server import InstanceServer
+    from conch.app.single_instance import hand_over, make_request, socket_path
+    from conch.app.window_requests import handle_request
+
+    path = socket_path()
+    if hand_over(make_request("show"), path):  # another Conch (a --new-window one is this) keeps the name
+        return
+    server = InstanceServer(path, window)
+    if server.listen():
+        server.requested.connect(lambda request: handle_request(window, request))
+        window.destroyed.connect(server.close)
+
+
+def execute_and_print(console: "ConsoleWidget", code: str, outcome: list[int], then: "Callable[[], object] | None") -> None:
+    """``--execute``: run ``code`` as if typed, print the text of its outputs when it finishes."""
+    msg_id = console.execute(code)
+
+    def finished(finished_id: str) -> None:
+        if finished_id != msg_id:
+            return
+        cell = console.kernel.transcript.cell_for(msg_id)
+        shown = list(cell.outputs) if cell is not None else []
+        for output in shown:
+            print(output.text, flush=True)
+        outcome.append(1 if any(output.kind == "error" for output in shown) else 0)
+        if then is not None:
+            then()
+
+    console.execution_finished.connect(finished)

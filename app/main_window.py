@@ -351,20 +351,6 @@ class MainWindow(QMainWindow):
         self._quitting = True
         self.close()
 
-    # -- the current tab's console --------------------------------------------------------------
-    def find_in_current_tab(self) -> None:
-        """Edit ▸ Find: the current console's find bar."""
-        tab = self.current_tab()
-        if tab is not None and tab.console is not None:
-            tab.console.find_bar.open_bar()
-
-    def clear_current_tab(self) -> None:
-        """Edit ▸ Clear: empty the current console's transcript (running cells stay)."""
-        tab = self.current_tab()
-        if tab is not None and tab.console is not None:
-            tab.console.kernel.transcript.clear()
-            tab.focus_editor()
-
     # -- kernel commands -----------------------------------------------------------------------
     def interrupt_kernel(self) -> None:
         tab = self.current_tab()

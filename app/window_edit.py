@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from conch.widgets.transcript_view import TranscriptView
-
 if TYPE_CHECKING:
     from conch.app.main_window import MainWindow
 
@@ -19,6 +17,8 @@ _TEXT_METHODS = {"undo": "undo", "redo": "redo", "cut": "cut", "copy": "copy", "
 def edit_target(window: "MainWindow") -> QWidget | None:
     """The widget Edit actions work on: the focused one in the window (the transcript for its
     viewport), else the current tab's input editor."""
+    from conch.widgets.transcript_view import TranscriptView  # with the first console, not before the window
+
     focus = QApplication.focusWidget()
     widget = focus
     while widget is not None and not isinstance(widget, (TranscriptView, QLineEdit, QPlainTextEdit, QTextEdit)):
@@ -31,6 +31,8 @@ def edit_target(window: "MainWindow") -> QWidget | None:
 
 def can_edit(window: "MainWindow", action: str) -> bool:
     """Whether ``action`` would do something now (the menu greys it out otherwise)."""
+    from conch.widgets.transcript_view import TranscriptView
+
     target = edit_target(window)
     if isinstance(target, TranscriptView):
         return action == "select_all" or (action == "copy" and bool(target.selected_text()))
@@ -50,6 +52,8 @@ def can_edit(window: "MainWindow", action: str) -> bool:
 
 def run_edit(window: "MainWindow", action: str) -> None:
     """Do ``action`` on the edit target, as its own key would."""
+    from conch.widgets.transcript_view import TranscriptView
+
     target = edit_target(window)
     if isinstance(target, TranscriptView):
         if action == "copy":
@@ -59,3 +63,18 @@ def run_edit(window: "MainWindow", action: str) -> None:
         return
     if target is not None:
         getattr(target, _TEXT_METHODS[action])()
+
+
+def find_in_current_tab(window: "MainWindow") -> None:
+    """Edit ▸ Find: the current console's find bar."""
+    tab = window.current_tab()
+    if tab is not None and tab.console is not None:
+        tab.console.find_bar.open_bar()
+
+
+def clear_current_tab(window: "MainWindow") -> None:
+    """Edit ▸ Clear: empty the current console's transcript (running cells stay)."""
+    tab = window.current_tab()
+    if tab is not None and tab.console is not None:
+        tab.console.kernel.transcript.clear()
+        tab.focus_editor()

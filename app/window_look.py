@@ -6,7 +6,6 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication
 
 from conch.app.session_memory import load_session, update_session
 from conch.app.settings import Settings, SettingsSaveError, settings_path
@@ -34,6 +33,7 @@ class WindowLook(QObject):
         """The zoom step of every tab (remembered in the session file for the next start)."""
         appearance = Appearance.shared()
         appearance.set_choice(window.settings.theme)
+        appearance.style_application()
         appearance.changed.connect(self._apply_theme)
         self._apply_theme(appearance.theme)
 
@@ -56,9 +56,6 @@ class WindowLook(QObject):
     def _apply_theme(self, theme: Theme) -> None:
         """The window around the consoles in ``theme``: menus, tabs, dialogs, banners."""
         window = self._window
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setPalette(theme.qt_palette() if theme.dark else app.style().standardPalette())
         window.setStyleSheet(theme.stylesheet())
         for index, tab in enumerate(window.tab_list()):
             window.tabs.setTabIcon(index, state_icon(tab.status, theme))

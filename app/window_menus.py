@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from conch.app import help_dialogs, window_edit, window_files
+from conch.app import window_edit, window_files
 from conch.app.window_session import add_open_recent
 
 if TYPE_CHECKING:
@@ -69,11 +69,19 @@ def build_menus(window: "MainWindow") -> None:
 
     # -- Help: conch.widgets.about_dialog, shortcuts_dialog, problem_report -----------------------
     help_menu = bar.addMenu("&Help")
-    add(help_menu, "&Keyboard Shortcuts", "keyboard_shortcuts", lambda: help_dialogs.show_shortcuts(window))
-    add(help_menu, "&Report a Problem…", "report_problem", lambda: help_dialogs.show_problem_report(window))
+    add(help_menu, "&Keyboard Shortcuts", "keyboard_shortcuts", lambda: _help("show_shortcuts", window))
+    add(help_menu, "&Report a Problem…", "report_problem", lambda: _help("show_problem_report", window))
     help_menu.addSeparator()
-    add(help_menu, "&About Conch", "about", lambda: help_dialogs.show_about(window))
+    about = add(help_menu, "&About Conch", "about", lambda: _help("show_about", window))
+    about.setMenuRole(QAction.MenuRole.AboutRole)
     # -- end of Help ------------------------------------------------------------------------------
+
+
+def _help(dialog: str, window: "MainWindow") -> object:
+    """Open a Help dialog (imported when first asked for, not before the window shows)."""
+    from conch.app import help_dialogs
+
+    return getattr(help_dialogs, dialog)(window)
 
 
 def add_action(
@@ -133,8 +141,8 @@ def _build_edit_menu(window: "MainWindow", menu: QMenu) -> None:
 
     menu.aboutToShow.connect(enable)
     menu.aboutToHide.connect(lambda: [item.setEnabled(True) for item in items.values()])
-    add_action(window, menu, "&Find…", "find", window.find_in_current_tab)
-    add_action(window, menu, "C&lear", "clear_transcript", window.clear_current_tab, bind=False)
+    add_action(window, menu, "&Find…", "find", lambda: window_edit.find_in_current_tab(window))
+    add_action(window, menu, "C&lear", "clear_transcript", lambda: window_edit.clear_current_tab(window), bind=False)
     menu.addSeparator()
     prefs = add_action(window, menu, "Pre&ferences…", "preferences", window.look.open_preferences)
     prefs.setMenuRole(QAction.MenuRole.PreferencesRole)

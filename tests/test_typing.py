@@ -13,7 +13,7 @@ QT_FREE_PACKAGES = ("conch.app.model", "conch.app.kernel", "conch.app.export", "
 QT_FREE_MODULES = (
     "conch.app.events", "conch.app.settings", "conch.app.shortcuts",
     "conch.widgets.line_lexer",
-    "conch.app.display_check", "conch.app.quit_signals", "conch.app.gc_tuning", "conch.app.safe_read", "conch.widgets.render_budget",
+    "conch.app.display_check", "conch.app.quit_signals", "conch.app.gc_tuning", "conch.app.safe_read", "conch.widgets.render_budget", "conch.widgets.budget_limits", "conch.widgets.html_budget", "conch.widgets.svg_budget",
     "conch.app.recent_servers", "conch.app.session_memory", "conch.app.run_file",
     "conch.app.ssh.prompt_text", "conch.app.ssh.reasons", "conch.app.ssh.remote_scripts",
     "conch.app.ssh.forwards", "conch.app.ssh.ssh_args", "conch.app.ssh.askpass", "conch.app.ssh.runtime",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from conch.app.look.palette import DARK, LIGHT, PALETTES
 from conch.widgets.theme import Theme
@@ -36,6 +37,22 @@ class Appearance(QObject):
         self._system = hints.colorScheme()
         hints.colorSchemeChanged.connect(self._on_system_scheme)
         self.theme = self._resolve()
+        self._styles_application = False
+        self._dark_palette = False
+
+    def style_application(self) -> None:
+        """Colour the whole application (menus, dialogs) with the theme from now on: what the
+        Conch window does; an application embedding a console keeps its own palette."""
+        self._styles_application = True
+        self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        app = QApplication.instance()
+        if not self._styles_application or not isinstance(app, QApplication):
+            return
+        if self.theme.dark or self._dark_palette:  # a new palette repolishes every widget: only when needed
+            app.setPalette(self.theme.qt_palette() if self.theme.dark else app.style().standardPalette())
+            self._dark_palette = self.theme.dark
 
     def set_choice(self, choice: str) -> None:
         """Use theme ``choice`` ("system", "light", "dark"; an unknown name means "system")."""
@@ -55,4 +72,5 @@ class Appearance(QObject):
         theme = self._resolve()
         if theme is not self.theme:
             self.theme = theme
+            self._apply_palette()
             self.changed.emit(theme)

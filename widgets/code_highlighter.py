@@ -12,8 +12,7 @@ from PySide6.QtGui import (
 )
 from pygments.lexer import Lexer
 
-from conch.app.look.code_style import ConchLightStyle
-from conch.app.look.highlight import CodeStyle
+from conch.app.look.code_style import CodeStyle, ConchLightStyle
 from conch.app.model.style import Style
 from conch.widgets.line_lexer import LexState, LineLexer
 

@@ -29,8 +29,8 @@ from pygments.lexers import TextLexer  # type: ignore[import-untyped, unused-ign
 from pygments.token import Error, _TokenType  # type: ignore[import-untyped, unused-ignore]
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
-from conch.app.look.code_style import ConchLightStyle
-from conch.app.look.highlight import CodeStyle, token_style
+from conch.app.look.code_style import CodeStyle, ConchLightStyle
+from conch.app.look.highlight import token_style
 
 try:
     from re import _parser as _sre_parse  # type: ignore[attr-defined, unused-ignore]

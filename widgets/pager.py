@@ -15,7 +15,7 @@ from conch.app.model.style import DEFAULT_STYLE, Style
 from conch.app.model.terminal_text import TerminalText
 from conch.widgets.ansi_html import ansi_format
 from conch.widgets.blocks.base import RenderRefused
-from conch.widgets.blocks.rich_text_block import SafeDocument
+from conch.widgets.blocks.safe_document import SafeDocument
 from conch.widgets.theme import Metrics, Theme
 
 SHOWN: Final = 200_000

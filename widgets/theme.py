@@ -12,8 +12,7 @@ from string import Template
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
-from conch.app.look.code_style import CODE_STYLES, ConchLightStyle
-from conch.app.look.highlight import CodeStyle
+from conch.app.look.code_style import CODE_STYLES, CodeStyle, ConchLightStyle
 from conch.app.look.palette import DARK, LIGHT, PALETTES, Palette
 from conch.app.model.style import Color, xterm_rgb
 

@@ -128,7 +128,10 @@ class ConchDarkStyle(Style):  # type: ignore[misc, unused-ignore]  # pygments is
     }
 
 
-CODE_STYLES: dict[str, type[Style]] = {ConchLightStyle.name: ConchLightStyle, ConchDarkStyle.name: ConchDarkStyle}
+CodeStyle = type[Style]
+"""A Pygments style class: every token colour at WCAG AA contrast on its theme's backgrounds."""
+
+CODE_STYLES: dict[str, CodeStyle] = {ConchLightStyle.name: ConchLightStyle, ConchDarkStyle.name: ConchDarkStyle}
 """The code styles by name (``Palette.code_style``)."""
 
 

@@ -5,17 +5,13 @@ from typing import Any
 
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.style import Style as PygmentsStyle
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
-from conch.app.look.code_style import ConchLightStyle
+from conch.app.look.code_style import CodeStyle, ConchLightStyle
 from conch.app.look.palette import rgb
 
-CodeStyle = type[PygmentsStyle]
-"""A Pygments style class (``conch.app.look.code_style``): every token colour at WCAG AA
-contrast on its theme's backgrounds."""
 
 
 def lexer_for(language_info: dict[str, Any] | None) -> Lexer:

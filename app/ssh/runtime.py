@@ -49,8 +49,11 @@ def askpass_wrapper(folder: Path | None = None) -> Path:
     The helper file is run directly (``-I``: isolated, stdlib only), without importing Conch.
     """
     folder = folder or runtime_dir()
-    helper = Path(__file__).with_name("askpass.py")
-    content = f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -I {shlex.quote(str(helper))} \"$@\"\n"
+    if getattr(sys, "frozen", False):  # the standalone bundle: no source file, its executable runs modules
+        run = f"-m {shlex.quote('conch.app.ssh.askpass')}"
+    else:
+        run = f"-I {shlex.quote(str(Path(__file__).with_name('askpass.py')))}"
+    content = f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {run} \"$@\"\n"
     digest = hashlib.sha256(content.encode()).hexdigest()[:12]
     path = folder / f"askpass-{digest}"
     try:

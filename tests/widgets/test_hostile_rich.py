@@ -29,7 +29,8 @@ from conch import ConsoleWidget
 from conch.app.model.payloads import Page
 from conch.widgets.blocks import Block, TextBlock, rich_text_block, svg_block
 from conch.widgets.blocks.base import RenderRefused
-from conch.widgets.blocks.rich_text_block import RichTextBlock, SafeDocument
+from conch.widgets.blocks.rich_text_block import RichTextBlock
+from conch.widgets.blocks.safe_document import SafeDocument
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.image_export import save_image, to_image
 from conch.widgets.pager import Pager

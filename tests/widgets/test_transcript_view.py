@@ -14,7 +14,8 @@ from conch import ConsoleWidget
 from conch.app.model.router import OutputRouter
 from conch.app.model.transcript import Transcript
 from conch.widgets.blocks import ImageBlock
-from conch.widgets.blocks.rich_text_block import RichTextBlock, SafeDocument
+from conch.widgets.blocks.rich_text_block import RichTextBlock
+from conch.widgets.blocks.safe_document import SafeDocument
 from conch.widgets.blocks.svg_block import SvgBlock
 from conch.widgets.image_export import save_image
 from conch.widgets.transcript_view import TranscriptView
