@@ -45,6 +45,21 @@ class BlockFactory:
         # outputs removed by clear_output release their blocks.
         self._output_blocks: dict[int, dict[int, tuple[Output, int, Block]]] = {}
 
+    def retheme(self, theme: Theme) -> None:
+        """Make blocks in ``theme`` from now on. Stream and error text keeps its blocks (their
+        ANSI colours are looked up when painting; only the stderr tint is set here): a
+        million-line stream is not built again. Everything else is built again when asked for."""
+        self.theme = theme
+        self._input_blocks.clear()
+        self._notice_blocks.clear()
+        for outputs in self._output_blocks.values():
+            for key, (output, revision, block) in list(outputs.items()):
+                if isinstance(output, (StreamOutput, ErrorOutput)) and isinstance(block, TextBlock):
+                    if isinstance(output, StreamOutput) and output.kind == "stderr":
+                        block.background = theme.stderr_background
+                else:
+                    del outputs[key]
+
     def forget_all(self) -> None:
         self._input_blocks.clear()
         self._notice_blocks.clear()

@@ -146,16 +146,29 @@ class TranscriptView(QAbstractScrollArea):
             viewport.update(0, top, viewport.width(), viewport.height() - top)
 
     def set_theme(self, theme: Theme) -> None:
-        """Paint with ``theme`` from now on: every block is made again in its colours (and
-        input cells highlighted in its code style), then the view repaints."""
+        """Paint with ``theme`` from now on. Every block is made again in its colours (input
+        cells highlighted in its code style): what is on screen at once, the rest a few
+        entries per event-loop turn (a long transcript takes many short turns, not one stall)."""
         if theme is self.theme:
             return
         self.theme = theme
-        self._factory.theme = theme
-        self._factory.forget_all()
-        self._mark_dirty(0, len(self._stack.entry_blocks))
+        self._factory.retheme(theme)
+        first, stop = self._entries_on_screen()
+        self._mark_dirty(first, stop)
         self.flush()
         self.viewport().update()
+        self._relexer.start(len(self._stack.entry_blocks))
+
+    def _entries_on_screen(self) -> tuple[int, int]:
+        """The range of entries the viewport shows (empty when nothing is laid out)."""
+        if not self._blocks:
+            return 0, 0
+        top = self.verticalScrollBar().value()
+        first = self._stack.entry_of(self._blocks[self._stack.index_at(top)])
+        last = self._stack.entry_of(self._blocks[self._stack.index_at(top + self.viewport().height())])
+        if first is None or last is None:
+            return 0, len(self._stack.entry_blocks)
+        return first, last + 1
 
     def set_metrics(self, metrics: Metrics) -> None:
         """Lay out and paint with another font and the sizes derived from it."""

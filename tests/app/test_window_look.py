@@ -50,15 +50,14 @@ def shown(tab: KernelTab) -> QImage:
 
 def count_near(image: QImage, colour: str, tolerance: int = 6) -> int:
     """Pixels within ``tolerance`` per channel of ``colour``."""
+    import numpy
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = numpy.frombuffer(image.constBits(), numpy.uint8).reshape(image.height(), image.bytesPerLine())
+    pixels = rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., 2::-1]  # BGRA -> RGB
     want = QColor(colour)
-    found = 0
-    for y in range(0, image.height(), 1):
-        for x in range(0, image.width(), 2):
-            pixel = image.pixelColor(x, y)
-            if (abs(pixel.red() - want.red()) <= tolerance and abs(pixel.green() - want.green()) <= tolerance
-                    and abs(pixel.blue() - want.blue()) <= tolerance):
-                found += 1
-    return found
+    near = numpy.abs(pixels.astype(int) - (want.red(), want.green(), want.blue())) <= tolerance
+    return int(near.all(axis=2).sum())
 
 
 def keyword_colour(palette: Palette) -> str:
@@ -88,12 +87,15 @@ def assert_painted_in(image: QImage, palette: Palette, other: Palette) -> None:
 def test_view_theme_switches_the_transcript_and_is_remembered(qtbot: QtBot) -> None:
     window = open_window(qtbot)
     tab = window.tab_list()[0]
-    run(qtbot, tab, f"for i in range(1):\n    print('{RED_BLOCK}')")
+    run(qtbot, tab, f"import sys\nfor i in range(1):\n    print('{RED_BLOCK}')\nprint('a warning', file=sys.stderr)")
     assert_painted_in(shown(tab), LIGHT, DARK)
+    assert count_near(shown(tab), LIGHT.stderr_background, 0) > 100  # the stderr tint
 
     theme_item(window, "Dark").trigger()
     qtbot.waitUntil(lambda: shown(tab).pixelColor(2, 2).name() == DARK.background, timeout=5000)
     assert_painted_in(shown(tab), DARK, LIGHT)
+    assert count_near(shown(tab), DARK.stderr_background, 0) > 100
+    assert count_near(shown(tab), LIGHT.stderr_background, 0) == 0
     assert theme_item(window, "Dark").isChecked()
     editor = tab.console.editor if tab.console else None
     assert editor is not None and editor.palette().base().color().name() == DARK.background
