@@ -448,3 +448,26 @@ def answer(payload: dict[str, Any]) -> None:
     """A worker's answer to its parent: one JSON line."""
     sys.stdout.write(json.dumps(payload) + "\n")
     sys.stdout.flush()
+
+
+def serve_rounds(once: Any, conch: "Conch | None", close: Any) -> None:
+    """A round-trip worker's loop: ``round N`` times ``once()`` N times (with Conch's longest
+    event-loop stall meanwhile) and answers the samples; ``quit`` answers ``close()``."""
+    while True:
+        command = (conch.read_command() if conch else sys.stdin.readline()).split()
+        if not command or command[0] == "quit":
+            answer(close())
+            return
+        if conch:
+            conch.meter.start()
+        samples, wrong, cpu0 = [], 0, time.process_time()
+        for _ in range(int(command[1])):
+            elapsed, ok = once()
+            samples.append(elapsed)
+            wrong += not ok
+        cpu = time.process_time() - cpu0
+        stall = {}
+        if conch:
+            conch.meter.stop()
+            stall = {"max_stall": conch.meter.max_gap}
+        answer({"samples": samples, "wrong": wrong, "cpu": cpu, **stall})

@@ -47,7 +47,7 @@ from typing import Any
 
 from _remote_util import (
     EXEC_TIMEOUT, KERNEL_PIDS, Conch, CuttableProxy, RefusingProxy, WorkerProcess, WsClient, ZmqDirect, answer, conch_session,
-    left_on_server, note_kernels, notes, rest_kernel, start_server,
+    left_on_server, note_kernels, notes, rest_kernel, serve_rounds, start_server,
 )
 from _util import environment, kill_leftovers, log, median, millis, p90, table, wait_gone
 
@@ -84,24 +84,7 @@ def serve_roundtrip(kind: str, spec: dict[str, Any]) -> None:
     for _ in range(spec["warmup"]):
         once()
     answer({"ready": True})
-    while True:
-        command = (conch.read_command() if conch else sys.stdin.readline()).split()
-        if not command or command[0] == "quit":
-            answer({"closed": conch.close() if conch else client.close() is None})
-            return
-        if conch:
-            conch.meter.start()
-        samples, wrong, cpu0 = [], 0, time.process_time()
-        for _ in range(int(command[1])):
-            elapsed, ok = once()
-            samples.append(elapsed)
-            wrong += not ok
-        cpu = time.process_time() - cpu0
-        stall = {}
-        if conch:
-            conch.meter.stop()
-            stall = {"max_stall": conch.meter.max_gap}
-        answer({"samples": samples, "wrong": wrong, "cpu": cpu, **stall})
+    serve_rounds(once, conch, lambda: {"closed": conch.close() if conch else client.close() is None})
 
 
 def serve_flood(kind: str, spec: dict[str, Any]) -> None:

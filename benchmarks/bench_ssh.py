@@ -55,7 +55,7 @@ import time
 from queue import Empty
 from typing import Any
 
-from _remote_util import EXEC_TIMEOUT, Conch, WorkerProcess, ZmqDirect, answer, start_server
+from _remote_util import EXEC_TIMEOUT, Conch, WorkerProcess, ZmqDirect, answer, serve_rounds, start_server
 from _ssh_util import (
     SSH_KINDS, conch_session, cpu_delta, cpu_times, leftover_files, own_result, ssh_host, start_raw_kernel,
     start_ssh_server, stop_raw_kernel, stop_ssh, wait_empty,
@@ -93,29 +93,15 @@ def serve_roundtrip(kind: str, spec: dict[str, Any]) -> None:
     for _ in range(spec["warmup"]):
         once()
     answer({"ready": True})
-    while True:
-        command = (conch.read_command() if conch else sys.stdin.readline()).split()
-        if not command or command[0] == "quit":
-            if conch is None:
-                client.close()
-                answer({"closed": True})
-            else:
-                closed = conch.close()
-                answer({"closed": closed, "ssh_left": stop_ssh(spec, Conch.wait_until) if kind in SSH_KINDS else []})
-            return
-        if conch:
-            conch.meter.start()
-        samples, wrong, cpu0 = [], 0, time.process_time()
-        for _ in range(int(command[1])):
-            elapsed, ok = once()
-            samples.append(elapsed)
-            wrong += not ok
-        cpu = time.process_time() - cpu0
-        stall = {}
-        if conch:
-            conch.meter.stop()
-            stall = {"max_stall": conch.meter.max_gap}
-        answer({"samples": samples, "wrong": wrong, "cpu": cpu, **stall})
+
+    def close() -> dict[str, Any]:
+        if conch is None:
+            client.close()
+            return {"closed": True}
+        closed = conch.close()
+        return {"closed": closed, "ssh_left": stop_ssh(spec, Conch.wait_until) if kind in SSH_KINDS else []}
+
+    serve_rounds(once, conch, close)
 
 
 def serve_connect(kind: str, spec: dict[str, Any]) -> None:

@@ -15,12 +15,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
@@ -32,6 +30,7 @@ from conch.app.kernel.server_api import ApiCall, ServerApi
 from conch.app.kernel.server_url import ServerAddress, parse_server_url
 from conch.app.recent_servers import RecentServer, load_recent, remember
 from conch.app.token_store import TokenStore
+from conch.widgets.connect_dialog_parts import ConnectParts
 
 _ROLE = Qt.ItemDataRole.UserRole
 
@@ -76,44 +75,23 @@ class ServerDialog(QDialog):
         form.addRow("Token:", token_row)
         form.addRow("", self.remember_token)
 
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.specs = QListWidget(self)
+        parts = self._parts = ConnectParts(self, "Start a new kernel:", "Running kernels:")
+        self.message, self.specs, self.kernels = parts.message, parts.left, parts.right
+        self.start_button, self.attach_button = parts.start_button, parts.attach_button
         self.specs.itemActivated.connect(lambda _item: self._start())  # Enter or a double click
-        self.kernels = QListWidget(self)
         self.kernels.itemActivated.connect(lambda _item: self._attach())
         self.kernels_note = QLabel(self)
         self.kernels_note.setWordWrap(True)
-        lists = QHBoxLayout()
-        left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(QLabel("Start a new kernel:", self))
-        left.addWidget(self.specs, 1)
-        right.addWidget(QLabel("Running kernels:", self))
-        right.addWidget(self.kernels, 1)
-        right.addWidget(self.kernels_note)
-        lists.addLayout(left, 1)
-        lists.addLayout(right, 1)
-
-        buttons = QDialogButtonBox(self)
-        self.start_button = buttons.addButton("Start Kernel", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.attach_button = buttons.addButton("Attach", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        parts.right_column.addWidget(self.kernels_note)
         self.start_button.clicked.connect(self._start)
         self.attach_button.clicked.connect(self._attach)
-        buttons.rejected.connect(self.reject)
-        self.start_button.setEnabled(False)
-        self.attach_button.setEnabled(False)
         self.specs.currentItemChanged.connect(lambda *_: self.start_button.setEnabled(self.specs.currentItem() is not None))
-        self.kernels.currentItemChanged.connect(
-            lambda *_: self.attach_button.setEnabled(self.kernels.currentItem() is not None)
-        )
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addLayout(lists, 1)
-        layout.addWidget(buttons)
+        layout.addLayout(parts.lists, 1)
+        layout.addWidget(parts.buttons)
         self._on_url_picked(self.url.currentText())
         self.url.setFocus()  # the first thing to type
         self.url.lineEdit().selectAll()
@@ -230,10 +208,7 @@ class ServerDialog(QDialog):
             self.token.setText(token)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("role", "error" if error else "")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        self._parts.say(text, error=error)
 
 
 def _ago(stamp: str | None) -> str:

@@ -12,12 +12,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from conch.app.recent_servers import RECENT_HOSTS_FILE, RecentServer, load_recent, remember
 from conch.app.ssh.calls import SshCall
 from conch.app.ssh_hosts import SshHost, SshHosts
+from conch.widgets.connect_dialog_parts import ConnectParts
 
 _ROLE = Qt.ItemDataRole.UserRole
 
@@ -68,44 +67,26 @@ class SshDialog(QDialog):
         row.addWidget(self.connect_button)
         form.addRow("Host:", row)
         form.addRow("Options:", self.options)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.servers = QListWidget(self)
-        self.kernel_files = QListWidget(self)
+        parts = self._parts = ConnectParts(
+            self, "Jupyter servers running there (new kernels go to the first):", "Kernels there (connection files):"
+        )
+        self.message, self.servers, self.kernel_files = parts.message, parts.left, parts.right
+        self.start_button, self.attach_button = parts.start_button, parts.attach_button
         self.kernel_files.itemActivated.connect(lambda _item: self._attach())
         self.kernel_name = QLineEdit("python3", self)
         self.keep_server = QCheckBox("Keep a Jupyter server Conch starts there running after its last tab", self)
-        lists = QHBoxLayout()
-        left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(QLabel("Jupyter servers running there (new kernels go to the first):", self))
-        left.addWidget(self.servers, 1)
-        right.addWidget(QLabel("Kernels there (connection files):", self))
-        right.addWidget(self.kernel_files, 1)
-        lists.addLayout(left, 1)
-        lists.addLayout(right, 1)
         start_row = QHBoxLayout()
         start_row.addWidget(QLabel("New kernel:", self))
         start_row.addWidget(self.kernel_name, 1)
-        buttons = QDialogButtonBox(self)
-        self.start_button = buttons.addButton("Start Kernel", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.attach_button = buttons.addButton("Attach", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.start_button.clicked.connect(self._start)
         self.attach_button.clicked.connect(self._attach)
-        buttons.rejected.connect(self.reject)
-        self.start_button.setEnabled(False)
-        self.attach_button.setEnabled(False)
-        self.kernel_files.currentItemChanged.connect(
-            lambda *_: self.attach_button.setEnabled(self.kernel_files.currentItem() is not None)
-        )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addLayout(lists, 1)
+        layout.addLayout(parts.lists, 1)
         layout.addLayout(start_row)
         layout.addWidget(self.keep_server)
-        layout.addWidget(buttons)
+        layout.addWidget(parts.buttons)
         self.host.setFocus()
 
     def ssh_options(self) -> list[str]:
@@ -187,7 +168,4 @@ class SshDialog(QDialog):
         self.accept()
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("role", "error" if error else "")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        self._parts.say(text, error=error)
