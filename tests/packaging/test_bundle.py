@@ -86,3 +86,12 @@ def test_its_kernel_draws_inline_plots(bundle: Path, tmp_path: Path) -> None:
                             capture_output=True, text=True, env=bare_env(tmp_path), timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "<Figure size" in result.stdout  # the text of the PNG display the inline backend sent
+
+
+def test_the_bundle_installs_its_own_desktop_entry(bundle: Path, tmp_path: Path) -> None:
+    share = tmp_path / "share"
+    result = subprocess.run([str(bundle / "conch"), "--install-desktop"], capture_output=True, text=True,
+                            env=bare_env(tmp_path, XDG_DATA_HOME=str(share)), timeout=60)
+    assert result.returncode == 0, result.stderr
+    entry = (share / "applications" / "io.github.conch.Conch.desktop").read_text()
+    assert f"Exec={bundle.resolve() / 'conch'} %f" in entry  # the bundle itself, not a Python
