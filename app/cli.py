@@ -268,7 +268,7 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     window = MainWindow(args.kernel, settings)
     window.all_kernels_closed.connect(app.quit)
     if not alone:  # once the window is up: it is what a user waits for
-        QTimer.singleShot(0, lambda: _listen_for_launches(window))
+        QTimer.singleShot(0, lambda: listen_for_launches(window))
 
     # A quit signal is Quit without the questions; a second one while quitting ends Conch at
     # once: when main returns, process_reaper's atexit hook kills the kernels still running and
@@ -342,7 +342,7 @@ def instance_request(args: argparse.Namespace, existing: "Path | None", server: 
     return make_request("local", kernel=args.kernel)
 
 
-def _listen_for_launches(window: "MainWindow") -> None:
+def listen_for_launches(window: "MainWindow") -> None:
     """Become the running Conch later launches hand their tabs to (unless one already is)."""
     from conch.app.instance_server import InstanceServer
     from conch.app.single_instance import hand_over, make_request, socket_path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from conch.app.cli import _listen_for_launches
+from conch.app.cli import listen_for_launches
 from conch.app.kernel.status import KernelStatus
 from conch.app.single_instance import decode, hand_over, make_request, socket_path
 from tests.app.conftest import close_window, open_window, wait_idle
@@ -25,7 +25,7 @@ def launch(*args: str) -> subprocess.Popen[str]:
 
 def test_a_second_launch_opens_its_tab_in_the_running_window(qtbot: QtBot, foreign_kernel) -> None:  # noqa: ANN001
     window = open_window(qtbot)
-    _listen_for_launches(window)
+    listen_for_launches(window)
     assert socket_path().exists()
 
     second = launch("--kernel", "python3")
@@ -54,7 +54,7 @@ def test_a_second_launch_opens_its_tab_in_the_running_window(qtbot: QtBot, forei
 
 def test_malformed_requests_are_refused(qtbot: QtBot, tmp_path: Path) -> None:
     window = open_window(qtbot, tabs=0)
-    _listen_for_launches(window)
+    listen_for_launches(window)
     answers: list[bytes] = []
     for line in (b"not json\n", json.dumps({"kind": "rm -rf"}).encode() + b"\n",
                  json.dumps({"kind": "existing", "path": 5}).encode() + b"\n"):
