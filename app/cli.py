@@ -229,10 +229,10 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
         print(f"conch: {problem}", file=sys.stderr)
         return EXIT_USAGE
     alone = args.new_window or args.quit_when_ready or args.execute is not None
-    if not alone and instance_request(args, existing, server) is not None:
+    if not alone:
         from conch.app.single_instance import hand_over
 
-        if hand_over(instance_request(args, existing, server) or {}):
+        if hand_over(instance_request(args, existing, server)):
             print("conch: opened in the Conch already running (--new-window starts another)", file=sys.stderr)
             return 0
     problem = display_problem()
@@ -325,7 +325,7 @@ def _run(args: argparse.Namespace, signals: SignalPipe) -> int:
     return code or (outcome[0] if outcome else 0)
 
 
-def instance_request(args: argparse.Namespace, existing: "Path | None", server: "ServerAddress | None") -> dict[str, Any] | None:
+def instance_request(args: argparse.Namespace, existing: "Path | None", server: "ServerAddress | None") -> dict[str, Any]:
     """What to ask a running Conch for, from the command line (already checked)."""
     from conch.app.single_instance import make_request
 

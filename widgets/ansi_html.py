@@ -7,6 +7,7 @@ from typing import Final
 
 from PySide6.QtGui import QColor, QFont, QTextCharFormat
 
+from conch.app.look.palette import style_css
 from conch.app.model.style import Style
 from conch.app.model.terminal_text import TerminalText
 from conch.widgets.theme import Theme
@@ -72,22 +73,8 @@ def _cut_line(terminal: TerminalText, line: int, max_lines: int | None) -> list[
 
 def _span(piece: str, style: Style, theme: Theme) -> str:
     escaped = html.escape(piece, quote=False)
-    css = []
-    if style.fg is not None:
-        colour = theme.ansi(style.fg, theme.foreground)
-        if style.dim:
-            colour = QColor(colour)
-            colour.setAlphaF(0.6)
-        css.append(f"color:{colour.name()}")
-    if style.bg is not None:
-        css.append(f"background-color:{theme.ansi(style.bg, theme.background).name()}")
-    if style.bold:
-        css.append("font-weight:bold")
-    if style.italic:
-        css.append("font-style:italic")
-    if style.underline:
-        css.append("text-decoration:underline")
-    return f'<span style="{";".join(css)}">{escaped}</span>' if css else escaped
+    css = style_css(style, theme.palette)  # as an exported page styles it
+    return f'<span style="{css}">{escaped}</span>' if css else escaped
 
 
 def ansi_format(style: Style, theme: Theme) -> QTextCharFormat:

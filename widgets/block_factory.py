@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from functools import partial
 
 from pygments.lexer import Lexer
 
-from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER
+from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER, metadata_size
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.style import Style
 from conch.app.model.plain_text import input_prompt, output_prompt
@@ -184,7 +183,7 @@ class BlockFactory:
         mime = output.mime_type
         if mime in RASTER_TYPES or mime == "image/svg+xml":
             size = output.mime_metadata(mime)
-            width, height = _number(size.get("width")), _number(size.get("height"))
+            width, height = metadata_size(size.get("width")), metadata_size(size.get("height"))
             if mime == "image/svg+xml":
                 return SvgBlock(output.source(mime), width=width, height=height, fallback_text=output.text, **prompt)
             # The base64 text: the block decodes it off the GUI thread (bad data is no exception here).
@@ -203,15 +202,6 @@ class BlockFactory:
         return TextBlock(output.plain, **prompt)
 
 
-def _number(value: object) -> float | None:
-    """A metadata width/height: a positive finite number, else None (10**400 included)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) and number > 0 else None
 
 
 def _in_prompt(cell: Cell) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -19,9 +18,9 @@ from functools import lru_cache
 from typing import Any
 
 from conch.app.export.atomic import write_text_atomically
-from conch.app.look.palette import LIGHT, Palette
 from conch.app.export.sanitize import sanitize_html
-from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER
+from conch.app.look.palette import LIGHT, Palette, style_css
+from conch.app.model.mime import RASTER_TYPES, RICHNESS_ORDER, metadata_size
 from conch.app.model.outputs import ErrorOutput, Output, RichOutput, StreamOutput
 from conch.app.model.plain_text import input_prompt, output_prompt
 from conch.app.model.style import DEFAULT_STYLE, Span, Style
@@ -223,14 +222,9 @@ def _image(output: RichOutput, mime: str, encoded: str, kind: str) -> str:
 
 
 def _dimension(value: object) -> int | None:
-    """A metadata width/height in pixels: a positive finite number, else None."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return round(number) if math.isfinite(number) and 0 < number < 1e6 else None
+    """A metadata width/height in whole pixels (below a million), else None."""
+    number = metadata_size(value)
+    return round(number) if number is not None and number < 1e6 else None
 
 
 # -- styled text ---------------------------------------------------------------------------------
@@ -259,31 +253,8 @@ def _span_html(piece: str, style: Style, palette: Palette) -> str:
     escaped = html.escape(piece, quote=False)
     if style is DEFAULT_STYLE or style == DEFAULT_STYLE or not piece:
         return escaped
-    css = _style_css(style, palette)
+    css = style_css(style, palette)
     return f'<span style="{css}">{escaped}</span>' if css else escaped
-
-
-@lru_cache(maxsize=1024)
-def _style_css(style: Style, palette: Palette) -> str:
-    fg = palette.ansi(style.fg) if style.fg is not None else None
-    bg = palette.ansi(style.bg) if style.bg is not None else None
-    if style.inverse:
-        fg, bg = bg or palette.background, fg or palette.foreground
-    css: list[str] = []
-    if fg is not None:
-        css.append(f"color:{fg}")
-    if bg is not None:
-        css.append(f"background-color:{bg}")
-    if style.bold:
-        css.append("font-weight:bold")
-    if style.dim:
-        css.append("opacity:0.6")
-    if style.italic:
-        css.append("font-style:italic")
-    decorations = [name for on, name in ((style.underline, "underline"), (style.strike, "line-through")) if on]
-    if decorations:
-        css.append(f"text-decoration:{' '.join(decorations)}")
-    return ";".join(css)
 
 
 # -- code and Markdown ---------------------------------------------------------------------------

@@ -9,8 +9,9 @@ pages read the palette itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
-from conch.app.model.style import Color, xterm_rgb
+from conch.app.model.style import Color, Style, xterm_rgb
 
 LIGHT_ANSI_16: tuple[str, ...] = (
     "#000000", "#c4261d", "#2f8a19", "#a37700", "#2452c2", "#a1339f", "#18868f", "#8f949c",
@@ -121,6 +122,42 @@ class Palette:
         """Every named colour (the stylesheet template's ``$names``)."""
         named = {f.name: getattr(self, f.name) for f in fields(self)}
         return {name: value for name, value in named.items() if isinstance(value, str) and value.startswith("#")}
+
+
+DIM = 0.6
+"""How much of a dim (faint) text's colour is kept, mixed with the background."""
+
+
+@lru_cache(maxsize=1024)
+def style_css(style: Style, palette: Palette) -> str:
+    """The inline CSS of a run of terminal text in ``palette`` ("" for plain text): for
+    exported pages and Qt's rich text alike (dim is a mixed colour, which both understand)."""
+    fg = palette.ansi(style.fg) if style.fg is not None else None
+    bg = palette.ansi(style.bg) if style.bg is not None else None
+    if style.inverse:
+        fg, bg = bg or palette.background, fg or palette.foreground
+    if style.dim:
+        fg = mix(fg or palette.foreground, bg or palette.background, DIM)
+    css: list[str] = []
+    if fg is not None:
+        css.append(f"color:{fg}")
+    if bg is not None:
+        css.append(f"background-color:{bg}")
+    if style.bold:
+        css.append("font-weight:bold")
+    if style.italic:
+        css.append("font-style:italic")
+    decorations = [name for on, name in ((style.underline, "underline"), (style.strike, "line-through")) if on]
+    if decorations:
+        css.append(f"text-decoration:{' '.join(decorations)}")
+    return ";".join(css)
+
+
+def mix(colour: str, behind: str, kept: float) -> str:
+    """``colour`` with ``kept`` of it over ``behind`` (an opaque colour, as an alpha would look)."""
+    front, back = rgb(colour), rgb(behind)
+    r, g, b = (round(f * kept + k * (1 - kept)) for f, k in zip(front, back))
+    return hex_colour((r, g, b))
 
 
 def hex_colour(rgb: tuple[int, int, int]) -> str:

@@ -1,6 +1,7 @@
 """Choosing which representation of a MIME bundle to show."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,18 @@ from it."""
 
 RASTER_TYPES: tuple[str, ...] = ("image/png", "image/jpeg")
 """The bitmap types of the table (shown as images, decoded off the GUI thread)."""
+
+def metadata_size(value: object) -> float | None:
+    """A bundle's metadata width or height: a positive finite number, else None (a string,
+    a bool, ``10**400``)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
